@@ -1,0 +1,46 @@
+# Looop: `make run` starts the app with a demo organisation; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install serve lint format bench db-stop e2e-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py setup_database
+	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py demo
+	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install e2e-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+e2e-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
+
+# Production settings: SECRET_KEY is required and cookies are secure.
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py setup_database
+	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \
+		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75
+
+lint: install
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+db-stop:
+	$(PY) -m looop.embedded_db stop

@@ -1,0 +1,189 @@
+"""Looop settings: one module, read from the environment.
+
+DEBUG is off unless LOOOP_DEBUG is set; `make run` sets it for local use.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from looop.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("LOOOP_DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when LOOOP_DEBUG is off.")
+    SECRET_KEY = "insecure-local-development-key-not-for-production-use-0123456789"
+
+# Hosts: the public host is the base domain; organisations live on its subdomains.
+BASE_DOMAIN = env_str("LOOOP_BASE_DOMAIN", "looop.localhost").lower()
+PUBLIC_SCHEME = env_str("LOOOP_SCHEME", "http" if DEBUG else "https")
+PUBLIC_PORT = env_str("LOOOP_PUBLIC_PORT", "")  # appended to absolute URLs, e.g. ":8000"
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env_list("LOOOP_EXTRA_HOSTS")]
+RESERVED_SLUGS = frozenset(
+    {
+        "www", "admin", "api", "app", "public", "sso", "static", "media", "mail", "smtp",
+        "auth", "login", "logout", "signup", "help", "support", "status", "docs", "cdn",
+        "assets", "scim", "oauth", "oidc", "account", "accounts", "billing", "dashboard",
+        "looop", "template", "internal", "test", "localhost", "pg_catalog",
+        "information_schema",
+    }
+)  # fmt: skip
+
+SHARED_APPS = [
+    "django_tenants",
+    "accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "accounts",
+    "scim",
+    "sso",
+]
+INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["rest_framework"]))
+
+TENANT_MODEL = "accounts.Organisation"
+TENANT_DOMAIN_MODEL = "accounts.Domain"
+# New organisations are cloned from this template schema instead of running migrations.
+TENANT_BASE_SCHEMA = "looop_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+PUBLIC_SCHEMA_URLCONF = "looop.urls_public"
+ROOT_URLCONF = "looop.urls_org"
+DATABASE_ROUTERS = ["looop.routers.SchemaRouter"]
+TENANT_SYNC_ROUTER = "looop.routers.SchemaRouter"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailPasswordBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+MIDDLEWARE = [
+    "looop.middleware.CachedTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.organisation",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "looop.wsgi.application"
+
+
+def _database() -> dict:
+    url = env_str("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600))
+    else:
+        from looop.embedded_db import ensure_started
+
+        config = {**ensure_started(), "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600)}
+    config["ENGINE"] = "django_tenants.postgresql_backend"
+    config["CONN_HEALTH_CHECKS"] = True
+    # Parallel test runs (several checkouts on one server) each get their own database.
+    config["TEST"] = {"NAME": f"test_looop_{env_str('LOOOP_TEST_DB', 'main')}"}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    },
+    # Host -> organisation routing is global, so its keys are not tenant-prefixed.
+    "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
+}
+TENANT_ROUTING_CACHE_SECONDS = env_int("LOOOP_ROUTING_CACHE_SECONDS", 60)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Security: secure by default; local development over plain HTTP opts out via LOOOP_DEBUG.
+SECURE = not DEBUG and env_bool("LOOOP_SECURE", True)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("LOOOP_SESSION_SECONDS", 12 * 3600)
+CSRF_TRUSTED_ORIGINS = [f"{PUBLIC_SCHEME}://*.{BASE_DOMAIN}", f"{PUBLIC_SCHEME}://{BASE_DOMAIN}"]
+if PUBLIC_PORT:
+    CSRF_TRUSTED_ORIGINS += [f"{o}{PUBLIC_PORT}" for o in CSRF_TRUSTED_ORIGINS]
+SECURE_SSL_REDIRECT = SECURE and env_bool("LOOOP_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+REST_FRAMEWORK = {
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOOOP_LOG_LEVEL", "WARNING")},
+}
+SILENCED_SYSTEM_CHECKS = [
+    "auth.W004"
+]  # userName is unique case-insensitively among live users, by constraint

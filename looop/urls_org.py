@@ -1,0 +1,12 @@
+"""URLs of an organisation's host."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views_auth
+
+urlpatterns = [
+    path("", views_auth.home, name="home"),
+    path("login", views_auth.SignInView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+]

@@ -1,0 +1,68 @@
+"""SCIM access tokens and the provisioning log, in each organisation's schema."""
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import User
+
+
+class ScimToken(models.Model):
+    """A bearer token for /scim/v2. Only the SHA-256 of the secret is stored."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=24)  # shown in the console to tell tokens apart
+    secret_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_label = models.CharField(max_length=255, default="system")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == "active"
+
+
+class ProvisioningEvent(models.Model):
+    """One row per SCIM request, so admins can debug provisioning from the console."""
+
+    at = models.DateTimeField(default=timezone.now)
+    token = models.ForeignKey(ScimToken, null=True, on_delete=models.SET_NULL, related_name="+")
+    token_name = models.CharField(max_length=100, blank=True, default="")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=2048)
+    resource_type = models.CharField(max_length=32, blank=True, default="")
+    resource_id = models.CharField(max_length=64, blank=True, default="")
+    status = models.PositiveSmallIntegerField()
+    scim_type = models.CharField(max_length=32, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+    duration_ms = models.FloatField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["-at"], name="provisioning_event_at_idx"),
+            models.Index(
+                fields=["-at"],
+                name="provisioning_event_error_idx",
+                condition=models.Q(status__gte=400),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
