@@ -1,10 +1,12 @@
 """URLs of the public host."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views_public
 
 urlpatterns = [
     path("", views_public.landing, name="landing"),
     path("find", views_public.find_organisation, name="find_organisation"),
+    path("", include("accounts.urls_signup")),
+    path("sso/", include("sso.urls_public")),
 ]
