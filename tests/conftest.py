@@ -37,14 +37,34 @@ def _static_files() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811 (extends pytest-django's)
+def django_db_setup(django_test_environment, django_db_blocker) -> Iterator[None]:
+    """Always create the test database (live-server tests use it without a db marker).
+
+    Replaces pytest-django's fixture, which skips setup when no test asks for `db`.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+        assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
         template_schema_migrate()
         for slug, name, email in [
             ("acme", "Acme", "alice@acme.test"),
             ("globex", "Globex", "gina@globex.test"),
         ]:
             organisation_create(slug=slug, name=name, admin_email=email, admin_password=PASSWORD)
+    yield
+    with django_db_blocker.unblock():
+        # Server processes may still hold connections for a moment after they exit.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture
