@@ -83,14 +83,13 @@ def main() -> None:
         "create_median_ms": round(statistics.median(ordered), 1),
         "create_p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 1),
         "create_max_ms": round(ordered[-1], 1),
-        "server": f"gunicorn gthread workers={args.workers} threads={args.threads}, keep-alive 75 s",
+        "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, keep-alive 75 s",
         "concurrency": args.concurrency,
         "page_with_1_org": one,
         f"page_with_{args.orgs}_orgs": many,
     }
-    print(
-        f"Organisation creation: median {summary['create_median_ms']} ms, p95 {summary['create_p95_ms']} ms"
-    )
+    median, p95 = summary["create_median_ms"], summary["create_p95_ms"]
+    print(f"Organisation creation: median {median} ms, p95 {p95} ms")
     print(f"GET /login with 1 org:   {one['req_per_s']} req/s (p99 {one['p99_ms']} ms)")
     print(f"GET /login with {args.orgs} orgs: {many['req_per_s']} req/s (p99 {many['p99_ms']} ms)")
     print(json.dumps(summary, indent=2))
