@@ -83,7 +83,7 @@ def main() -> None:
         "create_median_ms": round(statistics.median(ordered), 1),
         "create_p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 1),
         "create_max_ms": round(ordered[-1], 1),
-        "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, keep-alive 75 s",
+        "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
         "concurrency": args.concurrency,
         "page_with_1_org": one,
         f"page_with_{args.orgs}_orgs": many,
