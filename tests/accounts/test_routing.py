@@ -60,3 +60,18 @@ def test_domain_change_invalidates_cache(acme, acme_client):
     domain.delete()
     assert caches["routing"].get(routing_cache_key("acme.looop.localhost")) is None
     assert host_client("acme").get("/login").status_code == 404
+
+
+def test_find_your_organisation_sends_you_to_its_sign_in(public_client):
+    response = public_client.post("/find", {"slug": "Acme "})
+    assert response.status_code == 302
+    assert response["Location"] == "http://acme.looop.localhost/login"
+
+
+def test_find_your_organisation_explains_unknown_and_invalid_names(public_client):
+    unknown = public_client.post("/find", {"slug": "nosuchorg"})
+    assert unknown.status_code == 404
+    assert b"We couldn&#x27;t find an organisation called &#x27;nosuchorg&#x27;" in unknown.content
+    invalid = public_client.post("/find", {"slug": "not valid!"})
+    assert invalid.status_code == 400
+    assert b"not a valid organisation name" in invalid.content
