@@ -59,7 +59,8 @@ class User(AbstractBaseUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_name = models.CharField(max_length=255)
     external_id = models.CharField(max_length=255, null=True, blank=True)
-    active = models.BooleanField(default=True)
+    # Null when a SCIM client removed the attribute (unassigned); only True allows sign-in.
+    active = models.BooleanField(null=True, default=True)
 
     name_formatted = models.CharField(max_length=255, null=True, blank=True)
     name_family = models.CharField(max_length=255, null=True, blank=True)
@@ -138,7 +139,7 @@ class User(AbstractBaseUser):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         """Sign-in is allowed only for active users that are not deleted."""
-        return self.active and self.deleted_at is None
+        return self.active is True and self.deleted_at is None
 
     @property
     def is_admin(self) -> bool:

@@ -67,7 +67,8 @@ def user_create(
     user = User(user_name=user_name.strip(), role=role, source=source, **fields)
     if email:
         user.email = email.strip()
-        user.emails = [{"value": user.email, "type": "work", "primary": True}]
+        if "emails" not in fields:  # SCIM sends the full list; keep it as sent
+            user.emails = [{"value": user.email, "type": "work", "primary": True}]
     if password:
         user.set_password(password)
     else:
