@@ -3,6 +3,7 @@
 DEBUG is off unless LOOOP_DEBUG is set; `make run` sets it for local use.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # sign-in attempts on the public host (platform staff)
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -51,6 +53,7 @@ TENANT_APPS = [
     "accounts",
     "scim",
     "sso",
+    "axes",  # sign-in attempts and lockouts live in each organisation's schema
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["rest_framework"]))
 
@@ -65,13 +68,18 @@ DATABASE_ROUTERS = ["looop.routers.SchemaRouter"]
 TENANT_SYNC_ROUTER = "looop.routers.SchemaRouter"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailPasswordBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses; must be first
+    "accounts.throttle.SignInSlowDownBackend",  # asks for a pause before the lock
+    "accounts.backends.EmailPasswordBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
     "looop.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "looop.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the "Sign-in is locked" page
 ]
 
 TEMPLATES = [
@@ -171,6 +180,27 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: see looop/csp.py (no inline scripts or styles anywhere).
+
+# Client addresses: X-Forwarded-For is trusted only for this many proxies in front of us.
+TRUSTED_PROXY_COUNT = env_int("LOOOP_TRUSTED_PROXIES", 0)
+
+# Password sign-in throttling (django-axes, per organisation schema; see accounts/throttle.py).
+AXES_FAILURE_LIMIT = env_int("LOOOP_SIGNIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOOOP_SIGNIN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account OR per address
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (USERNAME_FIELD is user_name)
+AXES_USERNAME_CALLABLE = "accounts.throttle.signin_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.signin_locked_response"
+AXES_RESET_ON_SUCCESS = False  # else one valid account could clear an address's failures
+AXES_DISABLE_ACCESS_LOG = True  # keep failures only, not a row per successful sign-in
+AXES_VERBOSE = False
+SIGNIN_SLOWDOWN_AFTER = 3  # failures before each further attempt must wait 2, 4, 8 … s
+
+# Organisation sign-up on the public host, per client address.
+SIGNUP_PER_HOUR = env_int("LOOOP_SIGNUP_PER_HOUR", 10)
+SLUG_CHECKS_PER_MINUTE = env_int("LOOOP_SLUG_CHECKS_PER_MINUTE", 60)
 
 # SCIM API (/scim/v2): request body limit, page size, provisioning log retention.
 SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
