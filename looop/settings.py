@@ -72,6 +72,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses; must be first
     "accounts.throttle.SignInSlowDownBackend",  # asks for a pause before the lock
     "accounts.backends.EmailPasswordBackend",
+    "sso.backend.MicrosoftBackend",  # loads sessions started by Sign in with Microsoft
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -206,6 +207,12 @@ SLUG_CHECKS_PER_MINUTE = env_int("LOOOP_SLUG_CHECKS_PER_MINUTE", 60)
 SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
 SCIM_MAX_RESULTS = env_int("LOOOP_SCIM_MAX_RESULTS", 200)
 SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
+
+# Sign in with Microsoft (sso/): one multi-tenant Entra ID app registration. The authority
+# is a setting so that tests can point it at a local OpenID Connect provider.
+MICROSOFT_CLIENT_ID = env_str("MICROSOFT_CLIENT_ID")
+MICROSOFT_CLIENT_SECRET = env_str("MICROSOFT_CLIENT_SECRET")
+MICROSOFT_AUTHORITY = env_str("MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
 
 REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
