@@ -1,18 +1,25 @@
-"""Writes for SCIM: access tokens and the provisioning log.
+"""Writes for SCIM: access tokens, the provisioning log, and users and groups.
 
-The console (Account > Provisioning, Reset Token) and the `scim_token` command call these.
+The console (Account > Provisioning, Reset Token) and the `scim_token` command call the token
+functions; the SCIM views call the user and group functions.
 """
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.services import audit_record
+from accounts.models import Group, Membership, User
+from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
+from scim.errors import ScimError, invalid_value, not_found, uniqueness
+from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
+from scim.selectors import group_get, user_get, users_live
+from scim.users import WRITABLE_FIELDS, user_document, user_fields
+from scim.values import Fields
 
 TOKEN_PREFIX = "looop_scim_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -101,3 +108,246 @@ def event_record(**fields: object) -> ProvisioningEvent:
 def events_prune(*, older_than: timedelta) -> int:
     deleted, _ = ProvisioningEvent.objects.filter(at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+# --- Users and groups written through SCIM -------------------------------------------------
+# Every write runs in one transaction with the resource row locked (FOR NO KEY UPDATE, which
+# does not block membership inserts referencing it), so concurrent PATCHes never lose updates.
+
+USER_NAME_CONSTRAINT = "user_user_name_ci_unique_live"
+
+
+def _integrity_to_scim(exc: IntegrityError) -> ScimError:
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    if constraint == USER_NAME_CONSTRAINT:
+        return uniqueness("A user with this userName already exists.")
+    return invalid_value("The request conflicts with existing data.")
+
+
+def precondition_check(*, version: int, if_match: str | None) -> None:
+    """RFC 7644 §3.14: a stale If-Match ETag gets 412 and changes nothing."""
+    if if_match is None:
+        return
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" not in tags and f'"{version}"' not in tags:
+        raise ScimError(412, "The resource has changed since the given version (If-Match).")
+
+
+def _manager_display(manager_id: str | None) -> str | None:
+    """The manager must be a live user of this organisation."""
+    if manager_id is None:
+        return None
+    row = users_live().filter(pk=manager_id).values_list("display_name", flat=True)
+    found = list(row)
+    if not found:
+        raise invalid_value(f"The manager {manager_id} is not a user here.")
+    return found[0]
+
+
+def scim_user_create(*, document: Any) -> User:
+    fields = user_fields(document)
+    manager_display = _manager_display(fields["manager_id"])
+    email = fields.pop("email")
+    try:
+        with transaction.atomic():
+            user = user_create(email=email, source=User.Source.SCIM, **fields)
+    except IntegrityError as exc:
+        raise _integrity_to_scim(exc) from exc
+    user.manager_display = manager_display  # type: ignore[attr-defined]
+    user.scim_groups = []  # type: ignore[attr-defined]
+    return user
+
+
+def _user_lock(user_id: str, if_match: str | None) -> User:
+    user = user_get(user_id=user_id, for_update=True)
+    if user is None:
+        raise not_found(f"User {user_id} not found.")
+    precondition_check(version=user.version, if_match=if_match)
+    return user
+
+
+def _user_write(user: User, fields: dict[str, Any]) -> None:
+    """Apply new field values to a locked user: the one write path of PUT and PATCH."""
+    changed = [f for f in WRITABLE_FIELDS if getattr(user, f) != fields[f]]
+    if not changed:
+        return  # an idempotent retry changes nothing, not even the version
+    if "manager_id" in changed:
+        user.manager_display = _manager_display(fields["manager_id"])  # type: ignore[attr-defined]
+    if "active" in changed:
+        # Deactivation ends the user's sessions; accounts.services owns that rule.
+        user_set_active(user=user, active=fields["active"] is True)
+        changed.remove("active")
+        if fields["active"] is None:
+            changed.append("active")
+    if not changed:
+        return
+    for f in changed:
+        setattr(user, f, fields[f])
+    user.version += 1
+    user.save(update_fields=[*changed, "version", "last_modified"])
+
+
+def scim_user_replace(*, user_id: str, document: Any, if_match: str | None = None) -> User:
+    fields = user_fields(document)
+    try:
+        with transaction.atomic():
+            user = _user_lock(user_id, if_match)
+            _user_write(user, fields)
+    except IntegrityError as exc:
+        raise _integrity_to_scim(exc) from exc
+    return user
+
+
+def scim_user_patch(*, user_id: str, body: Any, base_url: str, if_match: str | None = None) -> User:
+    """Apply a PatchOp to the rendered document, then write it back like a PUT: all or nothing."""
+    from scim.patch import patch_apply
+
+    try:
+        with transaction.atomic():
+            user = _user_lock(user_id, if_match)
+            document = user_document(user, base_url=base_url)
+            patched = patch_apply(document, body, resource="User").document
+            if "active" not in Fields(patched):
+                patched = {**patched, "active": None}  # removed: unassigned, not the default
+            _user_write(user, user_fields(patched))
+    except IntegrityError as exc:
+        raise _integrity_to_scim(exc) from exc
+    return user
+
+
+def scim_user_delete(*, user_id: str, if_match: str | None = None) -> None:
+    """Soft delete: 404 afterwards, the row is kept, and the userName is free again."""
+    with transaction.atomic():
+        user = user_get(user_id=user_id, with_groups=False, for_update=True)
+        if user is None:
+            raise not_found(f"User {user_id} not found.")
+        precondition_check(version=user.version, if_match=if_match)
+        user_soft_delete(user=user)
+
+
+def _membership_sql(sql: str, params: list[Any]) -> tuple[Any, ...]:
+    tables = {"membership": Membership._meta.db_table, "user": User._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**tables), params)
+        return cursor.fetchone() if cursor.description else (cursor.rowcount,)
+
+
+def group_members_add(*, group_id: Any, user_ids: list[str]) -> int:
+    """Add live users in one statement; existing members are skipped (ON CONFLICT), so
+    parallel adds never fail or lose each other. Unknown ids make the whole request fail."""
+    if not user_ids:
+        return 0
+    wanted, valid, inserted = _membership_sql(
+        """
+        WITH wanted AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),
+        valid AS (
+            SELECT u.id FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
+        ),
+        inserted AS (
+            INSERT INTO {membership} (group_id, user_id, created)
+            SELECT %s, id, now() FROM valid
+            ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
+               (SELECT count(*) FROM inserted)
+        """,
+        [user_ids, group_id],
+    )
+    if valid != wanted:
+        raise invalid_value(f"{wanted - valid} of the members are not users here.")
+    return inserted
+
+
+def group_members_remove(*, group_id: Any, user_ids: list[str]) -> int:
+    if not user_ids:
+        return 0
+    (deleted,) = _membership_sql(
+        "DELETE FROM {membership} WHERE group_id = %s AND user_id = ANY(%s::uuid[])",
+        [group_id, user_ids],
+    )
+    return deleted
+
+
+def group_members_replace(*, group_id: Any, user_ids: list[str]) -> int:
+    """The new member set; NOT IN over a subquery is hashed, so 100,000 ids stay fast."""
+    (deleted,) = _membership_sql(
+        "DELETE FROM {membership} WHERE group_id = %s"
+        " AND user_id NOT IN (SELECT unnest(%s::uuid[]))",
+        [group_id, user_ids],
+    )
+    return deleted + group_members_add(group_id=group_id, user_ids=user_ids)
+
+
+def group_members_clear(*, group_id: Any) -> int:
+    (deleted,) = _membership_sql("DELETE FROM {membership} WHERE group_id = %s", [group_id])
+    return deleted
+
+
+def _group_lock(group_id: str, if_match: str | None) -> Group:
+    group = group_get(group_id=group_id, with_members=False, for_update=True)
+    if group is None:
+        raise not_found(f"Group {group_id} not found.")
+    precondition_check(version=group.version, if_match=if_match)
+    return group
+
+
+def _group_write(group: Group, fields: dict[str, Any], *, members_changed: int) -> None:
+    changed = [f for f, value in fields.items() if getattr(group, f) != value]
+    if not changed and not members_changed:
+        return
+    for f in changed:
+        setattr(group, f, fields[f])
+    group.version += 1
+    group.save(update_fields=[*changed, "version", "last_modified"])
+
+
+@transaction.atomic
+def scim_group_create(*, document: Any) -> Group:
+    fields = group_fields(document)
+    members = member_ids(Fields(document).get("members")) if isinstance(document, dict) else None
+    group = Group.objects.create(**fields)
+    group_members_add(group_id=group.pk, user_ids=members or [])
+    return group
+
+
+@transaction.atomic
+def scim_group_replace(*, group_id: str, document: Any, if_match: str | None = None) -> Group:
+    """PUT replaces everything, members included (RFC 7644 §3.5.1): absent members → none."""
+    fields = group_fields(document)
+    members = member_ids(Fields(document).get("members")) or []
+    group = _group_lock(group_id, if_match)
+    changed = group_members_replace(group_id=group.pk, user_ids=members)
+    _group_write(group, fields, members_changed=changed)
+    return group
+
+
+@transaction.atomic
+def scim_group_patch(
+    *, group_id: str, body: Any, base_url: str, if_match: str | None = None
+) -> Group:
+    """PATCH edits the document without members; member operations become set-based SQL."""
+    from scim.patch import patch_apply
+
+    group = _group_lock(group_id, if_match)
+    result = patch_apply(group_document(group, base_url=base_url), body, resource="Group")
+    fields = group_fields(result.document)
+    changes, changed = result.members, 0
+    if changes.replace is not None:
+        changed += group_members_replace(group_id=group.pk, user_ids=_ids(changes.replace))
+    elif changes.remove_all:
+        changed += group_members_clear(group_id=group.pk)
+    changed += group_members_remove(group_id=group.pk, user_ids=_ids(changes.remove))
+    changed += group_members_add(group_id=group.pk, user_ids=_ids(changes.add))
+    _group_write(group, fields, members_changed=changed)
+    return group
+
+
+def _ids(raw: list[str]) -> list[str]:
+    return member_ids([{"value": value} for value in raw]) or []
+
+
+@transaction.atomic
+def scim_group_delete(*, group_id: str, if_match: str | None = None) -> None:
+    group = _group_lock(group_id, if_match)
+    group_members_clear(group_id=group.pk)
+    Group.objects.filter(pk=group.pk).delete()

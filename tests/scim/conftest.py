@@ -1,0 +1,83 @@
+"""SCIM API fixtures: a bearer token per organisation and a client that speaks SCIM JSON."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from accounts.services import organisation_host
+from scim.services import token_create
+
+SCIM_JSON = "application/scim+json"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+class ScimClient:
+    """A test client for one organisation's /scim/v2 with a bearer token."""
+
+    def __init__(self, slug: str, token: str | None) -> None:
+        self.slug = slug
+        self.base = f"http://{organisation_host(slug)}/scim/v2"
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        self.client = Client(HTTP_HOST=organisation_host(slug), **headers)
+
+    def request(self, method: str, path: str, body: Any = None, **extra: Any) -> Any:
+        data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+        kwargs: dict[str, Any] = {"content_type": SCIM_JSON} if data is not None else {}
+        return getattr(self.client, method.lower())(f"/scim/v2{path}", data, **kwargs, **extra)
+
+    def get(self, path: str, **extra: Any) -> Any:
+        return self.client.get(f"/scim/v2{path}", **extra)
+
+    def post(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("POST", path, body, **extra)
+
+    def put(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("PUT", path, body, **extra)
+
+    def patch(self, path: str, body: Any = None, **extra: Any) -> Any:
+        return self.request("PATCH", path, body, **extra)
+
+    def delete(self, path: str, **extra: Any) -> Any:
+        return self.client.delete(f"/scim/v2{path}", **extra)
+
+
+def token_for(slug: str, name: str = "Microsoft Entra ID") -> str:
+    with schema_context(slug):
+        _, secret = token_create(name=name)
+    return secret
+
+
+@pytest.fixture
+def acme_token(acme) -> str:
+    return token_for("acme")
+
+
+@pytest.fixture
+def globex_token(globex) -> str:
+    return token_for("globex")
+
+
+@pytest.fixture
+def scim(acme_token) -> ScimClient:
+    """Acme's SCIM API with a valid token."""
+    return ScimClient("acme", acme_token)
+
+
+@pytest.fixture
+def globex_scim(globex_token) -> ScimClient:
+    return ScimClient("globex", globex_token)
+
+
+def error_body(status: int, detail: str, scim_type: str | None = None) -> dict:
+    body = {"schemas": [ERROR], "status": str(status), "detail": detail}
+    if scim_type:
+        body["scimType"] = scim_type
+    return body
