@@ -120,7 +120,9 @@ def globex_client(globex) -> Client:
 
 @pytest.fixture
 def alice_client(acme_client, alice) -> Client:
-    acme_client.force_login(alice)
+    # Sessions live in each organisation's schema, so log in from inside acme's.
+    with schema_context("acme"):
+        acme_client.force_login(alice)
     return acme_client
 
 
