@@ -1,8 +1,14 @@
 """Reads for organisations and their people."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from accounts.models import Organisation, User
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
+from django.utils import timezone
+
+from accounts.models import AuditEntry, Group, Membership, Organisation, User
+from scim.models import ProvisioningEvent, ScimToken
 
 
 def organisation_get(*, slug: str) -> Organisation | None:
@@ -17,3 +23,114 @@ def organisation_slug_available(*, slug: str) -> bool:
 def users_live() -> QuerySet[User]:
     """People of the current organisation that are not deleted."""
     return User.objects.filter(deleted_at__isnull=True)
+
+
+# --- console reads: every list is ordered and paged in SQL by the caller's Paginator ---
+
+SEARCH_FIELDS = ("user_name", "email", "display_name", "name_given", "name_family")
+
+
+def users_search(*, query: str = "") -> QuerySet[User]:
+    """People for the console list, optionally matching a search on names and email."""
+    users = users_live()
+    query = query.strip()
+    if query:
+        condition = Q()
+        for field in SEARCH_FIELDS:
+            condition |= Q(**{f"{field}__icontains": query})
+        users = users.filter(condition)
+    return users.order_by(Upper("user_name"), "id")
+
+
+def user_get(*, user_id: object) -> User | None:
+    """A live person of the current organisation by id; other organisations' ids miss."""
+    return users_live().select_related("manager").filter(pk=user_id).first()
+
+
+def user_groups(*, user: User) -> QuerySet[Group]:
+    return Group.objects.filter(memberships__user=user).order_by(Upper("display_name"), "id")
+
+
+def groups_search(*, query: str = "") -> QuerySet[Group]:
+    """Groups with their member count, computed only for the rows of the page shown."""
+    member_count = (
+        Membership.objects.filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    groups = Group.objects.annotate(
+        member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), Value(0))
+    )
+    if query.strip():
+        groups = groups.filter(display_name__icontains=query.strip())
+    return groups.order_by(Upper("display_name"), "id")
+
+
+def group_get(*, group_id: object) -> Group | None:
+    return Group.objects.filter(pk=group_id).first()
+
+
+def group_members(*, group: Group, query: str = "") -> QuerySet[User]:
+    """A group's members (possibly 100,000), for paging with LIMIT/OFFSET."""
+    members = users_search(query=query).filter(memberships__group=group)
+    return members
+
+
+def audit_entries(
+    *, actions: tuple[str, ...] = (), target: str | None = None
+) -> QuerySet[AuditEntry]:
+    """Admin audit trail, newest first; `actions` are prefixes such as "scim_token."."""
+    entries = AuditEntry.objects.all()
+    if actions:
+        condition = Q()
+        for prefix in actions:
+            condition |= Q(action__startswith=prefix)
+        entries = entries.filter(condition)
+    if target is not None:
+        entries = entries.filter(target=target)
+    return entries.order_by("-at", "-id")
+
+
+def scim_tokens() -> QuerySet[ScimToken]:
+    return ScimToken.objects.order_by("-created_at", "-id")
+
+
+def scim_token_get(*, token_id: int) -> ScimToken | None:
+    return ScimToken.objects.filter(pk=token_id).first()
+
+
+def scim_tokens_active_count() -> int:
+    now = timezone.now()
+    return ScimToken.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
+    ).count()
+
+
+def provisioning_events(*, errors_only: bool = False) -> QuerySet[ProvisioningEvent]:
+    """The SCIM request log, newest first (errors are 4xx and 5xx responses)."""
+    events = ProvisioningEvent.objects.all()
+    if errors_only:
+        events = events.filter(status__gte=400)
+    return events.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class ProvisioningSummary:
+    users: int
+    groups: int
+    last_request_at: datetime | None
+    errors_last_24h: int
+
+
+def provisioning_summary() -> ProvisioningSummary:
+    """Figures for Account > Provisioning. Groups only arrive by SCIM, so all of them count."""
+    since = timezone.now() - timedelta(hours=24)
+    last = ProvisioningEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    return ProvisioningSummary(
+        users=users_live().filter(source=User.Source.SCIM).count(),
+        groups=Group.objects.count(),
+        last_request_at=last,
+        errors_last_24h=ProvisioningEvent.objects.filter(at__gte=since, status__gte=400).count(),
+    )

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -111,3 +113,166 @@ def audit_record(
         target=target,
         detail=detail or {},
     )
+
+
+# --- console actions: each writes its audit entry, so every caller leaves the same trail ---
+
+
+class ConsoleRefused(ValueError):
+    """A console action that the rules forbid; the message is fit to show an admin."""
+
+
+# Attributes an admin may edit for people that SCIM does not manage.
+CONSOLE_EDITABLE_FIELDS = ("name_given", "name_family", "display_name", "title", "department")
+
+
+def _active_admin_count() -> int:
+    return User.objects.filter(role=User.Role.ADMIN, active=True, deleted_at__isnull=True).count()
+
+
+def _lock_admins() -> None:
+    """Lock every admin row, so two admins demoting each other can't both succeed."""
+    list(User.objects.select_for_update().filter(role=User.Role.ADMIN).values_list("pk"))
+
+
+def _is_last_active_admin(user: User) -> bool:
+    return user.is_admin and user.is_active and _active_admin_count() <= 1
+
+
+@transaction.atomic
+def organisation_microsoft_set(*, organisation: Organisation, enabled: bool, actor: User) -> None:
+    """The "Microsoft Azure" switch on Account > Authentication: allow Sign in with Microsoft."""
+    Organisation.objects.filter(pk=organisation.pk).update(microsoft_enabled=enabled)
+    organisation.microsoft_enabled = enabled
+    audit_record(
+        actor=actor,
+        action="organisation.microsoft_enable" if enabled else "organisation.microsoft_disable",
+        target=organisation.name,
+    )
+
+
+@transaction.atomic
+def user_role_set(*, user: User, role: str, actor: User) -> User:
+    """Make a person an admin or a member. An organisation always keeps an active admin."""
+    if role not in User.Role.values:
+        raise ConsoleRefused("Choose a role: admin or member.")
+    _lock_admins()
+    user.refresh_from_db()
+    if user.role == role:
+        return user
+    if role == User.Role.MEMBER and _is_last_active_admin(user):
+        raise ConsoleRefused(
+            f"{user.user_name} is the only active admin; make someone else an admin first."
+        )
+    previous = user.role
+    User.objects.filter(pk=user.pk).update(role=role, last_modified=timezone.now())
+    user.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="user.role_set",
+        target=str(user.pk),
+        detail={"user_name": user.user_name, "from": previous, "to": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_console_create(
+    *,
+    email: str,
+    password: str,
+    actor: User,
+    role: str = User.Role.MEMBER,
+    name_given: str = "",
+    name_family: str = "",
+) -> User:
+    """An admin creates a person who signs in with a password (source: console)."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ConsoleRefused(f"'{email}' is not a valid email address.") from None
+    if role not in User.Role.values:
+        raise ConsoleRefused("Choose a role: admin or member.")
+    if User.objects.filter(user_name__iexact=email, deleted_at__isnull=True).exists():
+        raise ConsoleRefused(f"Someone with the user name {email} already exists.")
+    candidate = User(user_name=email, email=email, name_given=name_given, name_family=name_family)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ConsoleRefused(" ".join(exc.messages)) from None
+    try:
+        with transaction.atomic():
+            user = user_create(
+                user_name=email,
+                email=email,
+                password=password,
+                role=role,
+                source=User.Source.CONSOLE,
+                name_given=name_given.strip() or None,
+                name_family=name_family.strip() or None,
+            )
+    except IntegrityError:  # created at the same moment by SCIM or another admin
+        raise ConsoleRefused(f"Someone with the user name {email} already exists.") from None
+    audit_record(
+        actor=actor,
+        action="user.create",
+        target=str(user.pk),
+        detail={"user_name": user.user_name, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_activation_set(*, user: User, active: bool, actor: User) -> User:
+    """Deactivate (ending sessions) or reactivate someone the console manages, not SCIM."""
+    if user.source == User.Source.SCIM:
+        raise ConsoleRefused(
+            "This person is provisioned by SCIM: deactivate them in Microsoft Entra ID."
+        )
+    if not active and user.pk == actor.pk:
+        raise ConsoleRefused("You can't deactivate yourself.")
+    _lock_admins()
+    user.refresh_from_db()
+    if not active and _is_last_active_admin(user):
+        raise ConsoleRefused(f"{user.user_name} is the only active admin.")
+    user = user_set_active(user=user, active=active)
+    audit_record(
+        actor=actor,
+        action="user.reactivate" if active else "user.deactivate",
+        target=str(user.pk),
+        detail={"user_name": user.user_name},
+    )
+    return user
+
+
+@transaction.atomic
+def user_console_update(*, user: User, actor: User, **fields: str) -> User:
+    """Edit the console-managed attributes of someone SCIM does not manage."""
+    if user.source == User.Source.SCIM:
+        raise ConsoleRefused(
+            "This person is provisioned by SCIM: change their attributes in Microsoft Entra ID."
+        )
+    unknown = set(fields) - set(CONSOLE_EDITABLE_FIELDS)
+    if unknown:
+        raise ConsoleRefused(
+            f"These attributes can't be edited here: {', '.join(sorted(unknown))}."
+        )
+    changes = {
+        name: (value.strip() or None)
+        for name, value in fields.items()
+        if (value.strip() or None) != getattr(user, name)
+    }
+    if not changes:
+        return user
+    User.objects.filter(pk=user.pk).update(
+        **changes, version=F("version") + 1, last_modified=timezone.now()
+    )
+    user.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="user.update",
+        target=str(user.pk),
+        detail={"user_name": user.user_name, "changed": sorted(changes)},
+    )
+    return user

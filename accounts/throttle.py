@@ -104,8 +104,8 @@ class SignInSlowDownBackend:
             raise PermissionDenied("Sign-in attempted before the pause was over.")
         return None
 
-    def get_user(self, user_id: Any) -> None:
-        return None
+    # No get_user(): this backend never logs anyone in, and Django's test client picks the
+    # first backend with get_user() for force_login().
 
 
 def signin_locked_response(

@@ -1,5 +1,47 @@
 """The admin console on an organisation's host: people, groups, Account pages."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts import views_account, views_groups, views_people
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("people", views_people.people_list, name="people_list"),
+    path("people/new", views_people.person_create, name="person_create"),
+    path("people/<uuid:user_id>", views_people.person_detail, name="person_detail"),
+    path("people/<uuid:user_id>/edit", views_people.person_edit, name="person_edit"),
+    path("people/<uuid:user_id>/role", views_people.person_role, name="person_role"),
+    path(
+        "people/<uuid:user_id>/activation",
+        views_people.person_activation,
+        name="person_activation",
+    ),
+    path("profile", views_people.profile, name="profile"),
+    path("groups", views_groups.groups_list, name="groups_list"),
+    path("groups/<uuid:group_id>", views_groups.group_detail, name="group_detail"),
+    path(
+        "account/authentication",
+        views_account.authentication,
+        name="account_authentication",
+    ),
+    path(
+        "account/authentication/microsoft",
+        views_account.microsoft_switch,
+        name="account_microsoft_switch",
+    ),
+    path(
+        "account/authentication/reset-token",
+        views_account.token_reset_view,
+        name="account_token_reset",
+    ),
+    path("account/provisioning", views_account.provisioning, name="account_provisioning"),
+    path(
+        "account/provisioning/tokens",
+        views_account.token_create_view,
+        name="account_token_create",
+    ),
+    path(
+        "account/provisioning/tokens/<int:token_id>/revoke",
+        views_account.token_revoke_view,
+        name="account_token_revoke",
+    ),
+]

@@ -1,0 +1,134 @@
+"""People: the searchable list, a person's page, and the admin actions on it."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.forms import PersonCreateForm, PersonEditForm
+from accounts.models import User
+from accounts.paging import page_of
+from accounts.permissions import admin_required
+from accounts.selectors import audit_entries, user_get, user_groups, users_search
+from accounts.services import (
+    ConsoleRefused,
+    user_activation_set,
+    user_console_create,
+    user_console_update,
+    user_role_set,
+)
+
+PEOPLE_PER_PAGE = 25
+GROUPS_PER_PAGE = 50
+
+
+def _person_or_404(user_id: uuid.UUID) -> User:
+    person = user_get(user_id=user_id)
+    if person is None:
+        raise Http404("No such person in this organisation.")
+    return person
+
+
+def _back_to(person: User) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("person_detail", args=[person.pk]))
+
+
+@admin_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    page = page_of(users_search(query=query), request, PEOPLE_PER_PAGE)
+    return render(request, "console/people_list.html", {"page": page, "query": query})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Everyone's own page; members reach nobody else's."""
+    return HttpResponseRedirect(reverse("person_detail", args=[request.user.pk]))
+
+
+@login_required
+def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
+    # Members may see only themselves; decide before looking the id up, so nothing leaks.
+    if not request.user.is_admin and user_id != request.user.pk:
+        raise PermissionDenied("Members can open only their own profile.")
+    person = _person_or_404(user_id)
+    context = {
+        "person": person,
+        "groups": page_of(user_groups(user=person), request, GROUPS_PER_PAGE),
+        "is_self": person.pk == request.user.pk,
+        "scim_managed": person.source == User.Source.SCIM,
+        "microsoft_linked": bool(person.entra_oid),
+        "role_choices": User.Role.choices,
+    }
+    if request.user.is_admin:
+        context["audit"] = audit_entries(actions=("user.",), target=str(person.pk))[:20]
+    return render(request, "console/person_detail.html", context)
+
+
+@admin_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = user_console_create(actor=request.user, **form.cleaned_data)
+        except ConsoleRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{person.user_name} can now sign in with their password.")
+            return _back_to(person)
+    status = 400 if form.errors else 200
+    return render(request, "console/person_create.html", {"form": form}, status=status)
+
+
+@admin_required
+def person_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(user_id)
+    if person.source == User.Source.SCIM:
+        raise PermissionDenied("SCIM manages this person's attributes.")
+    initial = {name: getattr(person, name) or "" for name in PersonEditForm.base_fields}
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_console_update(user=person, actor=request.user, **form.cleaned_data)
+        except ConsoleRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Saved.")
+            return _back_to(person)
+    status = 400 if form.errors else 200
+    return render(
+        request, "console/person_edit.html", {"form": form, "person": person}, status=status
+    )
+
+
+@require_POST
+@admin_required
+def person_role(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(user_id)
+    try:
+        person = user_role_set(user=person, role=request.POST.get("role", ""), actor=request.user)
+    except ConsoleRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.user_name} is now {person.get_role_display()}.")
+    return _back_to(person)
+
+
+@require_POST
+@admin_required
+def person_activation(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        person = user_activation_set(user=person, active=active, actor=request.user)
+    except ConsoleRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        done = "reactivated" if active else "deactivated; their sessions have ended"
+        messages.success(request, f"{person.user_name} is {done}.")
+    return _back_to(person)

@@ -1,0 +1,66 @@
+"""Public host: "Create your organisation", and the live check of the chosen address.
+
+Both are rate-limited per client address with a cache counter (see accounts/throttle.py).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+
+from accounts.forms import SignupForm
+from accounts.selectors import organisation_slug_available
+from accounts.services import organisation_create
+from accounts.slugs import InvalidSlug, slug_validate
+from accounts.throttle import signup_allowed, slug_check_allowed
+from looop.urls_util import org_url
+
+TOO_MANY = "Too many sign-ups from your network in the last hour. Please try again later."
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    context = {"form": form, "base_domain": settings.BASE_DOMAIN}
+    if request.method != "POST":
+        return render(request, "console/signup.html", context)
+    if not signup_allowed(request):
+        context["throttled"] = TOO_MANY
+        response = render(request, "console/signup.html", context, status=429)
+        response["Retry-After"] = "3600"
+        return response
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation, _ = organisation_create(
+                slug=data["slug"],
+                name=data["name"],
+                admin_email=data["email"],
+                admin_password=data["password"],
+            )
+        except ValidationError as exc:  # password rules
+            form.add_error("password", exc)
+        except ValueError as exc:  # taken a moment ago, or an invalid slug or name
+            form.add_error("slug" if "slug" in str(exc) else None, str(exc))
+        else:
+            return HttpResponseRedirect(org_url(organisation.schema_name, "/login"))
+    return render(request, "console/signup.html", context, status=400)
+
+
+def slug_available(request: HttpRequest) -> JsonResponse:
+    """{"slug", "available", "message"} for the address typed so far."""
+    slug = request.GET.get("slug", "").strip().lower()[:63]
+    if not slug_check_allowed(request):
+        return JsonResponse(
+            {"slug": slug, "available": None, "message": "Too many checks; wait a minute."},
+            status=429,
+        )
+    try:
+        slug_validate(slug)
+    except InvalidSlug as exc:
+        return JsonResponse({"slug": slug, "available": False, "message": str(exc)})
+    if organisation_slug_available(slug=slug):
+        host = f"{slug}.{settings.BASE_DOMAIN}"
+        return JsonResponse({"slug": slug, "available": True, "message": f"{host} is available."})
+    return JsonResponse(
+        {"slug": slug, "available": False, "message": f"'{slug}' is already taken."}
+    )
