@@ -4,9 +4,10 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Cast, Lower, Upper
 from django.utils.crypto import salted_hmac
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -131,6 +132,15 @@ class User(AbstractBaseUser):
             models.Index(fields=["external_id"], name="user_external_id_idx"),
             models.Index(Upper("email"), name="user_email_ci_idx"),
             models.Index(fields=["created", "id"], name="user_created_idx"),
+            # SCIM filters on emails (`emails[type eq "work"].value eq "…"`) test containment
+            # in the lower-cased list; see scim/filters/jsonlists.py.
+            GinIndex(
+                OpClass(
+                    Cast(Lower(Cast("emails", models.TextField())), models.JSONField()),
+                    name="jsonb_path_ops",
+                ),
+                name="user_emails_ci_gin",
+            ),
         ]
 
     def __str__(self) -> str:

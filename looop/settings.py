@@ -55,7 +55,10 @@ TENANT_APPS = [
     "sso",
     "axes",  # sign-in attempts and lockouts live in each organisation's schema
 ]
-INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS + ["rest_framework"]))
+# django.contrib.postgres renders operator classes on expression indexes (accounts.User).
+INSTALLED_APPS = list(
+    dict.fromkeys(SHARED_APPS + TENANT_APPS + ["django.contrib.postgres", "rest_framework"])
+)
 
 TENANT_MODEL = "accounts.Organisation"
 TENANT_DOMAIN_MODEL = "accounts.Domain"
