@@ -8,7 +8,7 @@ from typing import Any
 
 from accounts.models import Group
 from scim import values
-from scim.errors import invalid_value
+from scim.errors import invalid_syntax, invalid_value
 from scim.schemas import GROUP_SCHEMA
 from scim.users import etag, timestamp
 
@@ -45,7 +45,7 @@ def group_fields(document: Any) -> dict[str, Any]:
     """Model fields from a full Group document. Unknown schemas (such as Microsoft's
     `…/ADSCIM/2.0/Group`) and read-only attributes are ignored."""
     if not isinstance(document, dict):
-        raise invalid_value("The request body must be a JSON object.")
+        raise invalid_syntax("The request body must be a JSON object.")
     doc = values.Fields(document)
     display_name = values.text(doc.get("displayName"), "displayName", _MAX_LENGTH["display_name"])
     if display_name is None or not display_name.strip():

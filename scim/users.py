@@ -10,7 +10,7 @@ from typing import Any
 
 from accounts.models import User
 from scim import values
-from scim.errors import invalid_value
+from scim.errors import invalid_syntax, invalid_value
 from scim.schemas import ENTERPRISE_SCHEMA, USER, USER_SCHEMA
 
 # SCIM attribute → model field.
@@ -139,7 +139,7 @@ def user_fields(document: Any) -> dict[str, Any]:
     `active` means the default (true); an explicit null leaves it unassigned.
     """
     if not isinstance(document, dict):
-        raise invalid_value("The request body must be a JSON object.")
+        raise invalid_syntax("The request body must be a JSON object.")
     doc = values.Fields(document)
     user_name = _text(doc, "userName", "user_name")
     if user_name is None or not user_name.strip():

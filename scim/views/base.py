@@ -66,6 +66,7 @@ class ScimView(APIView):
     renderer_classes = [ScimJSONRenderer, JSONRenderer]
     parser_classes: list[Any] = []
     content_negotiation_class = ScimNegotiation
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
     # Resource type named in the provisioning log ("User", "Group", "" for discovery).
     resource_type = ""
 
@@ -214,12 +215,10 @@ class ScimView(APIView):
 class NotFoundView(ScimView):
     """Any other path under /scim/v2 gets a SCIM 404 (after authentication)."""
 
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
     def _missing(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise ScimError(404, f"There is no SCIM endpoint at {request.path}.")
 
-    get = post = put = patch = delete = head = options = _missing
+    get = post = put = patch = delete = head = _missing
 
 
 class NotImplementedView(ScimView):

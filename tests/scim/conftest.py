@@ -81,3 +81,25 @@ def error_body(status: int, detail: str, scim_type: str | None = None) -> dict:
     if scim_type:
         body["scimType"] = scim_type
     return body
+
+
+def iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def meta(resource_type: str, obj, *, slug: str = "acme") -> dict:
+    """The `meta` a resource must carry, from its database row."""
+    plural = "Users" if resource_type == "User" else "Groups"
+    return {
+        "resourceType": resource_type,
+        "created": iso(obj.created),
+        "lastModified": iso(obj.last_modified),
+        "location": f"http://{organisation_host(slug)}/scim/v2/{plural}/{obj.pk}",
+        "version": f'W/"{obj.version}"',
+    }
+
+
+def in_schema(slug: str, query):
+    """Evaluate a database read inside an organisation's schema."""
+    with schema_context(slug):
+        return query()
