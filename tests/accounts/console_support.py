@@ -1,0 +1,55 @@
+"""Helpers for the console tests: signed-in clients and a few people in acme."""
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.services import user_create
+from tests.conftest import PASSWORD, host_client
+
+
+def signed_in(slug: str, user: User) -> Client:
+    """A client on the organisation's host, signed in as `user` (sessions are per schema)."""
+    client = host_client(slug)
+    with schema_context(slug):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def bob(acme) -> User:
+    """A member of acme who signs in with a password."""
+    with schema_context("acme"):
+        return user_create(
+            user_name="bob@acme.test",
+            email="bob@acme.test",
+            password=PASSWORD,
+            name_given="Bob",
+            name_family="Builder",
+        )
+
+
+@pytest.fixture
+def scott(acme) -> User:
+    """A member of acme provisioned by SCIM."""
+    with schema_context("acme"):
+        return user_create(
+            user_name="scott@acme.test",
+            email="scott@acme.test",
+            source=User.Source.SCIM,
+            external_id="ext-scott",
+            name_given="Scott",
+            name_family="Provisioned",
+            title="Engineer",
+        )
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return signed_in("acme", bob)
+
+
+@pytest.fixture
+def gina_client(gina) -> Client:
+    return signed_in("globex", gina)

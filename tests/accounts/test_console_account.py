@@ -1,0 +1,316 @@
+"""Account > Authentication and Account > Provisioning: the switch, tokens, activity, audit."""
+# ruff: noqa: F811  (pytest fixtures imported from console_support are parameters here)
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.models import AuditEntry, Group, Organisation, User
+from accounts.services import user_create
+from scim.models import ProvisioningEvent, ScimToken
+from scim.services import event_record, token_authenticate, token_create
+from tests.accounts.console_support import bob, bob_client  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+SECRET_RE = re.compile(r'data-testid="new-secret">(looop_scim_[A-Za-z0-9_-]+)<')
+
+
+def secret_in(response) -> str | None:
+    match = SECRET_RE.search(response.content.decode())
+    return match.group(1) if match else None
+
+
+def acme_tokens() -> list[tuple[str, bool]]:
+    with schema_context("acme"):
+        return [(t.name, t.revoked_at is None) for t in ScimToken.objects.order_by("id")]
+
+
+def acme_audit() -> list[tuple[str, str, str]]:
+    with schema_context("acme"):
+        return list(
+            AuditEntry.objects.order_by("at", "id").values_list("actor_label", "action", "target")
+        )
+
+
+def usable(secret: str) -> bool:
+    with schema_context("acme"):
+        return token_authenticate(secret) is not None
+
+
+# --- Account > Authentication: the Microsoft Azure switch ---
+
+
+def test_authentication_page_shows_switch_connection_and_scim(alice_client):
+    response = alice_client.get("/account/authentication")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'role="switch" aria-checked="false" aria-label="Microsoft Azure"' in body
+    assert '<span class="badge">Not connected</span>' in body
+    assert "Next step: turn on Microsoft Azure above" in body
+    assert '<h2 id="scim-heading">SCIM Integration</h2>' in body
+    assert 'data-testid="scim-endpoint">http://acme.looop.localhost/scim/v2<' in body
+    assert 'href="/account/authentication/reset-token">Reset Token</a>' in body
+    assert 'href="/account/provisioning">Provisioning</a>' in body
+
+
+def test_switch_turns_microsoft_on_and_off_with_audit(alice_client):
+    response = alice_client.post("/account/authentication/microsoft", {"enabled": "1"})
+    assert (response.status_code, response["Location"]) == (302, "/account/authentication")
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is True
+    body = alice_client.get("/account/authentication").content.decode()
+    assert 'aria-checked="true"' in body and "turned Microsoft Azure sign-in on" in body
+    alice_client.post("/account/authentication/microsoft", {"enabled": "0"})
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is False
+    assert Organisation.objects.get(schema_name="globex").microsoft_enabled is False
+    assert acme_audit() == [
+        ("alice@acme.test", "organisation.microsoft_enable", "Acme"),
+        ("alice@acme.test", "organisation.microsoft_disable", "Acme"),
+    ]
+
+
+def test_switch_needs_post(alice_client):
+    assert alice_client.get("/account/authentication/microsoft").status_code == 405
+
+
+def test_connected_tenant_is_shown(alice_client):
+    Organisation.objects.filter(schema_name="acme").update(
+        microsoft_enabled=True,
+        entra_tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47",
+        entra_connected_by="alice@acme.test",
+        entra_connected_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
+    )
+    body = alice_client.get("/account/authentication").content.decode()
+    assert '<span class="badge badge-ok">Connected</span>' in body
+    assert "<code>72f988bf-86f1-41af-91ab-2d7cd011db47</code>" in body
+    assert "<dd>alice@acme.test</dd>" in body
+    assert "4 Mar 2026, 09:30 UTC" in body
+    assert "Not connected" not in body
+
+
+# --- Reset Token ---
+
+
+def test_reset_asks_for_confirmation_first(alice_client, alice):
+    with schema_context("acme"):
+        token_create(name="Old", actor=alice)
+    response = alice_client.get("/account/authentication/reset-token")
+    assert response.status_code == 200
+    assert "This revokes the 1 active token and creates one new token" in response.content.decode()
+    assert acme_tokens() == [("Old", True)]
+
+
+def test_reset_leaves_exactly_one_active_token_shown_once(alice_client, alice):
+    with schema_context("acme"):
+        _, old_a = token_create(name="A", actor=alice)
+        _, old_b = token_create(name="B", actor=alice)
+    response = alice_client.post("/account/authentication/reset-token")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    secret = secret_in(response)
+    assert secret and usable(secret)
+    assert not usable(old_a) and not usable(old_b)
+    tokens = acme_tokens()
+    assert [active for _, active in tokens] == [False, False, True]
+    assert tokens[2][0].startswith("Reset token ")
+    again = alice_client.get("/account/authentication")
+    assert secret_in(again) is None and secret not in again.content.decode()
+    assert "reset the SCIM token (revoked B, A)" in again.content.decode()
+    assert [action for _, action, _ in acme_audit()] == [
+        "scim_token.create",
+        "scim_token.create",
+        "scim_token.reset",
+        "scim_token.create",
+    ]
+
+
+# --- Account > Provisioning: tokens ---
+
+
+def test_provisioning_page_with_no_tokens(alice_client):
+    response = alice_client.get("/account/provisioning")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="scim-endpoint">http://acme.looop.localhost/scim/v2<' in body
+    assert "No tokens yet. Create one below" in body
+    assert "No SCIM requests yet." in body
+
+
+def test_create_token_shows_the_secret_once(alice_client):
+    response = alice_client.post(
+        "/account/provisioning/tokens", {"name": "Entra ID", "expires_on": ""}
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    secret = secret_in(response)
+    assert secret and usable(secret)
+    with schema_context("acme"):
+        token = ScimToken.objects.get()
+    assert (token.name, token.created_by_label, token.expires_at, token.revoked_at) == (
+        "Entra ID",
+        "alice@acme.test",
+        None,
+        None,
+    )
+    assert secret.startswith(token.prefix)
+    page = alice_client.get("/account/provisioning").content.decode()
+    assert secret not in page and secret_in(alice_client.get("/account/provisioning")) is None
+    row = page.split(f'data-token-id="{token.pk}"')[1].split("</tr>")[0]
+    assert f"<code>{token.prefix}…</code>" in row
+    assert "alice@acme.test" in row and "Never" in row and ">Active<" in row
+    assert f'href="/account/provisioning/tokens/{token.pk}/revoke"' in row
+    assert "created the token “Entra ID”" in page
+
+
+def test_create_token_with_an_expiry(alice_client):
+    day = (timezone.now() + timedelta(days=30)).date()
+    response = alice_client.post(
+        "/account/provisioning/tokens", {"name": "Expiring", "expires_on": day.isoformat()}
+    )
+    assert response.status_code == 200
+    with schema_context("acme"):
+        token = ScimToken.objects.get()
+    assert token.expires_at == datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"name": ""}, "This field is required."),
+        ({"name": "   "}, "This field is required."),
+        ({"name": "x" * 101}, "Ensure this value has at most 100 characters"),
+        ({"name": "Past", "expires_on": "2020-01-01"}, "Choose a day after today."),
+        ({"name": "Bad date", "expires_on": "31/31/2031"}, "Enter a valid date."),
+    ],
+)
+def test_create_token_refuses_bad_input(alice_client, data, error):
+    response = alice_client.post("/account/provisioning/tokens", data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert secret_in(response) is None
+    assert acme_tokens() == []
+
+
+def test_active_token_names_are_unique(alice_client, alice):
+    with schema_context("acme"):
+        token_create(name="Entra", actor=alice)
+    response = alice_client.post("/account/provisioning/tokens", {"name": "Entra"})
+    assert response.status_code == 400
+    assert "An active token called &#x27;Entra&#x27; already exists." in response.content.decode()
+    assert acme_tokens() == [("Entra", True)]
+
+
+def test_revoke_asks_then_revokes(alice_client, alice):
+    with schema_context("acme"):
+        token, secret = token_create(name="Entra", actor=alice)
+    confirm = alice_client.get(f"/account/provisioning/tokens/{token.pk}/revoke")
+    assert confirm.status_code == 200
+    assert "Revoke “Entra”?" in confirm.content.decode()
+    assert usable(secret)
+    response = alice_client.post(f"/account/provisioning/tokens/{token.pk}/revoke")
+    assert (response.status_code, response["Location"]) == (302, "/account/provisioning")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Token “Entra” is revoked; it no longer works."
+    ]
+    assert not usable(secret)
+    page = alice_client.get("/account/provisioning").content.decode()
+    assert ">Revoked<" in page and "revoked the token “Entra”" in page
+    assert f"/account/provisioning/tokens/{token.pk}/revoke" not in page
+    # Revoking twice changes nothing and records nothing more.
+    alice_client.post(f"/account/provisioning/tokens/{token.pk}/revoke")
+    assert [a for _, a, _ in acme_audit()] == ["scim_token.create", "scim_token.revoke"]
+
+
+# --- Account > Provisioning: activity and summary ---
+
+
+def record(status: int, *, minutes_ago: float = 0, **fields) -> ProvisioningEvent:
+    with schema_context("acme"):
+        return event_record(
+            at=timezone.now() - timedelta(minutes=minutes_ago),
+            method=fields.pop("method", "GET"),
+            path=fields.pop("path", "/scim/v2/Users"),
+            status=status,
+            duration_ms=fields.pop("duration_ms", 3.25),
+            **fields,
+        )
+
+
+def test_activity_is_newest_first_with_every_column(alice_client):
+    record(200, minutes_ago=5, path='/scim/v2/Users?filter=userName eq "x"')
+    record(
+        409,
+        minutes_ago=1,
+        method="POST",
+        resource_type="User",
+        scim_type="uniqueness",
+        detail="userName is already taken",
+        token_name="Entra",
+        duration_ms=12.5,
+    )
+    response = alice_client.get("/account/provisioning")
+    events = response.context["events"].object_list
+    assert [e.status for e in events] == [409, 200]
+    body = response.content.decode()
+    activity = body.split('data-testid="activity"')[1].split("</table>")[0]
+    newest = activity.split("<tbody>")[1].split("</tr>")[0]
+    for cell in [
+        "<code>POST</code>",
+        "<code>/scim/v2/Users</code>",
+        '<span class="badge badge-bad">409</span>',
+        "<code>uniqueness</code> userName is already taken",
+        "12.5 ms",
+        "<td>Entra</td>",
+    ]:
+        assert cell in newest, cell
+
+
+def test_errors_only_filter(alice_client):
+    record(200, minutes_ago=3)
+    record(401, minutes_ago=2, detail="Missing or bad bearer token")
+    record(500, minutes_ago=1, detail="boom")
+    everything = alice_client.get("/account/provisioning")
+    assert [e.status for e in everything.context["events"]] == [500, 401, 200]
+    errors = alice_client.get("/account/provisioning", {"errors": "1"})
+    assert [e.status for e in errors.context["events"]] == [500, 401]
+    assert 'href="/account/provisioning?errors=1" aria-current="page">Errors only' in (
+        errors.content.decode()
+    )
+
+
+def test_activity_is_paged_and_the_filter_survives_paging(alice_client):
+    for i in range(30):
+        record(400 if i % 2 else 200, minutes_ago=60 - i)
+    first = alice_client.get("/account/provisioning")
+    assert len(first.context["events"].object_list) == 25
+    assert first.context["events"].paginator.count == 30
+    errors_page_1 = alice_client.get("/account/provisioning", {"errors": "1"})
+    assert errors_page_1.context["events"].paginator.count == 15
+    assert 'href="?errors=1&amp;page=2"' not in errors_page_1.content.decode()  # 15 fit on one
+    second = alice_client.get("/account/provisioning", {"page": "2"})
+    assert len(second.context["events"].object_list) == 5
+
+
+def test_summary(alice_client, alice):
+    with schema_context("acme"):
+        for n in range(3):
+            user_create(user_name=f"s{n}@acme.test", source=User.Source.SCIM)
+        Group.objects.create(display_name="Sales")
+    record(200, minutes_ago=60 * 30)  # errors older than a day don't count
+    record(500, minutes_ago=60 * 25)
+    record(409, minutes_ago=60)
+    last = record(201, minutes_ago=0.5)
+    summary = alice_client.get("/account/provisioning").context["summary"]
+    assert (summary.users, summary.groups, summary.errors_last_24h) == (3, 1, 1)
+    assert summary.last_request_at == last.at
+
+
+def test_member_cannot_read_activity(bob_client):
+    record(500, detail="secret detail")
+    response = bob_client.get("/account/provisioning")
+    assert response.status_code == 403
+    assert "secret detail" not in response.content.decode()
