@@ -53,3 +53,31 @@ def bob_client(bob) -> Client:
 @pytest.fixture
 def gina_client(gina) -> Client:
     return signed_in("globex", gina)
+
+
+class _Statements:
+    """Counts the SQL statements of a block, leaving out django-tenants' SET search_path."""
+
+    def __init__(self, limit: int) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.limit = limit
+        self.capture = CaptureQueriesContext(connection)
+
+    def __enter__(self) -> "_Statements":
+        self.capture.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.capture.__exit__(*exc)
+        statements = [
+            q["sql"] for q in self.capture.captured_queries if not q["sql"].startswith("SET ")
+        ]
+        assert len(statements) <= self.limit, "\n".join(statements)
+
+
+@pytest.fixture
+def sql_statements():
+    """`with sql_statements(6): …` fails if the block runs more than 6 SQL statements."""
+    return _Statements
