@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 
+from accounts.models import Group
 from scim import selectors
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_value
@@ -118,6 +119,7 @@ def _render(resource: Resource, row: Any, base_url: str, projection: Projection)
 def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> dict[str, Any]:
     page = selectors.page_get(
         _queryset(resource, params.projection),
+        count_qs=selectors.users_live() if resource == "User" else Group.objects.all(),
         where=_where(params, resource),
         order_by=_order(params, resource),
         offset=params.start_index - 1,
@@ -146,7 +148,8 @@ def root_search(params: ListParams, *, base_url: str) -> dict[str, Any]:
     resources: list[dict] = []
     for resource, where in wheres.items():
         qs = _queryset(resource, params.projection).filter(where)
-        count = qs.order_by().count()
+        count_qs = selectors.users_live() if resource == "User" else Group.objects.all()
+        count = count_qs.filter(where).count()
         total += count
         if remaining > 0 and offset < count:
             rows = list(qs.order_by(*_order(params, resource))[offset : offset + remaining])

@@ -80,11 +80,19 @@ def group_get(
     return qs.filter(pk=pk).first()
 
 
-def page_get(qs: QuerySet[Any], *, where: Q, order_by: list[Any], offset: int, limit: int) -> Page:
-    """One page and the total. The count query runs only when the page cannot tell the total:
-    a short page is the end of the results (the usual Entra lookup by userName is 1 query)."""
-    filtered = qs.filter(where)
-    rows = list(filtered.order_by(*order_by)[offset : offset + limit]) if limit > 0 else []
+def page_get(
+    qs: QuerySet[Any],
+    *,
+    count_qs: QuerySet[Any],
+    where: Q,
+    order_by: list[Any],
+    offset: int,
+    limit: int,
+) -> Page:
+    """One page and the total. The count query (on `count_qs`, without the page's joins and
+    subqueries) runs only when the page cannot tell the total: a short page is the end of
+    the results, so Entra's lookup by userName is a single query."""
+    rows = list(qs.filter(where).order_by(*order_by)[offset : offset + limit]) if limit > 0 else []
     if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
         return Page(rows=rows, total=offset + len(rows))
-    return Page(rows=rows, total=filtered.order_by().count())
+    return Page(rows=rows, total=count_qs.filter(where).order_by().count())

@@ -6,6 +6,7 @@ functions; the SCIM views call the user and group functions.
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,7 +134,7 @@ def precondition_check(*, version: int, if_match: str | None) -> None:
         raise ScimError(412, "The resource has changed since the given version (If-Match).")
 
 
-def _manager_display(manager_id: str | None) -> str | None:
+def _manager_display(manager_id: uuid.UUID | None) -> str | None:
     """The manager must be a live user of this organisation."""
     if manager_id is None:
         return None

@@ -5,6 +5,7 @@
 Null means unassigned: unassigned attributes are left out of documents.
 """
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -122,14 +123,14 @@ def _text(fields: values.Fields, attr: str, field: str, path: str | None = None)
     return values.text(fields.get(attr), path or attr, _MAX_LENGTH[field])
 
 
-def _manager_id(value: Any) -> str | None:
+def _manager_id(value: Any) -> uuid.UUID | None:
     """Entra sends the manager as a bare id string; RFC 7643 §4.3 as {"value": id}."""
     path = f"{ENTERPRISE_SCHEMA}:manager"
     if isinstance(value, dict):
         value = values.Fields(value).get("value")
     if value is None or value == "":
         return None
-    return values.uuid_text(value, path)
+    return uuid.UUID(values.uuid_text(value, path))
 
 
 def user_fields(document: Any) -> dict[str, Any]:
