@@ -1,0 +1,215 @@
+"""Security of the console: headers, no inline scripts, CSRF, session keys, sign-in throttling."""
+# ruff: noqa: F811  (pytest fixtures imported from console_support are parameters here)
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.test import Client
+from django.test.client import RequestFactory
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.services import organisation_host, user_create
+from accounts.throttle import client_ip, signin_pause_seconds
+from scim.models import ScimToken
+from scim.services import token_create
+from tests.accounts.console_support import bob, scott  # noqa: F401
+from tests.conftest import PASSWORD, host_client
+
+pytestmark = pytest.mark.django_db
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+INLINE_STYLE = re.compile(r"\sstyle\s*=", re.I)
+
+
+def sign_in(client: Client, email: str, password: str = PASSWORD, ip: str = "10.0.0.1"):
+    return client.post("/login", {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def age_attempts(schema: str, seconds: int) -> None:
+    """Pretend the recorded failures happened `seconds` earlier."""
+    with schema_context(schema):
+        for attempt in AccessAttempt.objects.all():
+            attempt.attempt_time -= timedelta(seconds=seconds)
+            attempt.save(update_fields=["attempt_time"])
+
+
+# --- headers and markup ---
+
+
+@pytest.mark.parametrize("path", ["/people", "/account/provisioning", "/login"])
+def test_org_pages_send_csp_and_friends(alice_client, path):
+    response = alice_client.get(path, follow=True)
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == CSP
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_public_pages_send_csp(public_client):
+    for path in ["/", "/signup", "/signup/slug-available?slug=x"]:
+        assert public_client.get(path)["Content-Security-Policy"] == CSP, path
+
+
+def test_no_inline_scripts_handlers_or_styles_anywhere(alice_client, bob, scott, public_client):
+    with schema_context("acme"):
+        token, _ = token_create(name="Entra", actor=None)
+    pages = [
+        alice_client.get(path)
+        for path in [
+            "/",
+            "/people",
+            "/people/new",
+            f"/people/{bob.pk}",
+            f"/people/{bob.pk}/edit",
+            f"/people/{scott.pk}",
+            "/groups",
+            "/account/authentication",
+            "/account/authentication/reset-token",
+            "/account/provisioning",
+            f"/account/provisioning/tokens/{token.pk}/revoke",
+        ]
+    ]
+    pages.append(alice_client.post("/account/provisioning/tokens", {"name": "Shown once"}))
+    pages.append(alice_client.post("/account/authentication/reset-token"))
+    pages.append(public_client.get("/signup"))
+    pages.append(host_client("acme").get("/login"))
+    for response in pages:
+        assert response.status_code == 200, response.wsgi_request.path
+        html = response.content.decode()
+        assert not INLINE_SCRIPT.search(html), response.wsgi_request.path
+        assert not INLINE_HANDLER.search(html), response.wsgi_request.path
+        assert not INLINE_STYLE.search(html), response.wsgi_request.path
+
+
+def test_console_pages_load_their_script_from_static(alice_client):
+    html = alice_client.get("/account/provisioning").content.decode()
+    assert re.search(r'<script src="/static/looop/console\.[0-9a-f]+\.js" defer></script>', html)
+
+
+# --- CSRF ---
+
+
+def test_forms_without_a_csrf_token_are_refused(alice):
+    client = Client(HTTP_HOST=organisation_host("acme"), enforce_csrf_checks=True)
+    with schema_context("acme"):
+        client.force_login(alice)
+    refused = client.post("/account/provisioning/tokens", {"name": "Forged"})
+    assert refused.status_code == 403
+    refused = client.post("/account/authentication/microsoft", {"enabled": "1"})
+    assert refused.status_code == 403
+    with schema_context("acme"):
+        assert not ScimToken.objects.exists()
+    page = client.get("/account/provisioning").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    accepted = client.post(
+        "/account/provisioning/tokens", {"name": "Genuine", "csrfmiddlewaretoken": csrf}
+    )
+    assert accepted.status_code == 200
+    with schema_context("acme"):
+        assert list(ScimToken.objects.values_list("name", flat=True)) == ["Genuine"]
+
+
+def test_sign_in_issues_a_new_session_key(acme_client, alice):
+    acme_client.get("/login")
+    acme_client.session.save()
+    anonymous_key = acme_client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert sign_in(acme_client, "alice@acme.test").status_code == 302
+    assert acme_client.cookies[settings.SESSION_COOKIE_NAME].value != anonymous_key
+    assert acme_client.get("/people").status_code == 200
+
+
+# --- sign-in throttling: slow down, then lock ---
+
+
+def test_pause_schedule():
+    assert [signin_pause_seconds(n) for n in range(7)] == [0, 0, 0, 2, 4, 8, 16]
+
+
+def test_repeated_failures_slow_down_then_pass_after_the_pause(acme_client, alice):
+    for _ in range(3):
+        response = sign_in(acme_client, "alice@acme.test", "wrong")
+        assert response.status_code == 200  # the ordinary "don't match" form
+    paused = sign_in(acme_client, "alice@acme.test")  # even the right password waits
+    assert paused.status_code == 429
+    assert paused["Retry-After"] == "2"
+    body = paused.content.decode()
+    assert "Please wait before trying again" in body
+    assert "Wait 2 seconds, then try again." in body
+    assert "_auth_user_id" not in acme_client.session
+    age_attempts("acme", 60)  # more than any pause so far, less than the lock window
+    assert sign_in(acme_client, "alice@acme.test").status_code == 302
+
+
+def test_account_locks_after_the_limit_with_a_clear_message(acme_client, alice, settings):
+    settings.SIGNIN_SLOWDOWN_AFTER = 100  # look at the lock alone
+    settings.AXES_FAILURE_LIMIT = 4  # each failure costs a password hash: keep it short
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(acme_client, "alice@acme.test", "wrong").status_code == 200
+    locked = sign_in(acme_client, "alice@acme.test", "wrong")
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(15 * 60)
+    body = locked.content.decode()
+    assert "Sign-in is locked for a while" in body
+    assert "Sign-in is locked for 15 minutes" in body
+    # The right password, from another address, is refused too: the account is locked.
+    assert sign_in(acme_client, "ALICE@acme.test", PASSWORD, ip="10.9.9.9").status_code == 429
+    age_attempts("acme", 16 * 60)
+    assert sign_in(acme_client, "alice@acme.test", PASSWORD, ip="10.9.9.9").status_code == 302
+
+
+def test_an_address_locks_after_failures_across_accounts(acme_client, alice, bob, settings):
+    settings.SIGNIN_SLOWDOWN_AFTER = 100
+    settings.AXES_FAILURE_LIMIT = 4
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(acme_client, f"guess{n}@acme.test", "wrong", ip="10.6.6.6")
+    assert sign_in(acme_client, "bob@acme.test", PASSWORD, ip="10.6.6.6").status_code == 429
+    assert sign_in(acme_client, "bob@acme.test", PASSWORD, ip="10.7.7.7").status_code == 302
+
+
+def test_lockouts_stay_inside_their_organisation(acme, globex, settings):
+    settings.SIGNIN_SLOWDOWN_AFTER = 100
+    settings.AXES_FAILURE_LIMIT = 4
+    for schema in ["acme", "globex"]:
+        with schema_context(schema):
+            user_create(user_name="sam@example.com", email="sam@example.com", password=PASSWORD)
+    acme_client, globex_client = host_client("acme"), host_client("globex")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(acme_client, "sam@example.com", "wrong")
+    assert sign_in(acme_client, "sam@example.com").status_code == 429
+    assert sign_in(globex_client, "sam@example.com").status_code == 302
+    with schema_context("acme"):
+        assert AccessAttempt.objects.filter(username="sam@example.com").exists()
+    with schema_context("globex"):
+        assert not AccessAttempt.objects.exists()
+
+
+def test_client_address_trusts_only_our_proxies(settings):
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # the spoofed left-most entry is ignored
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_ip(request) == "10.0.0.2"  # fewer entries than proxies: don't guess
+
+
+def test_deactivated_and_scim_users_are_still_counted(acme_client, scott):
+    """Throttling doesn't depend on whether the account exists or can sign in."""
+    for _ in range(3):
+        sign_in(acme_client, "nobody@acme.test", "wrong")
+    assert sign_in(acme_client, "nobody@acme.test", "wrong").status_code == 429
+    with schema_context("acme"):
+        assert User.objects.filter(user_name="nobody@acme.test").count() == 0
