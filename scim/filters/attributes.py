@@ -1,10 +1,10 @@
 """Which SCIM attributes can be filtered and sorted on, and where each one is stored.
 
-Names are matched case-insensitively (RFC 7643 §2.1). `caseExact` follows RFC 7643 §4:
-only `id` and `externalId` compare exactly; every other string compares ignoring case.
+Names are spelled as in RFC 7643 and matched ignoring case (RFC 7643 §2.1). `caseExact`
+follows RFC 7643 §4: only `id` and `externalId` compare exactly; other strings ignore case.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,9 +15,9 @@ from scim.filters.values import Kind
 
 Resource = Literal["User", "Group"]
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:user"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:group"
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,10 @@ class JsonList:
     """A multi-valued attribute kept as a JSONB list of objects, as the client sent it."""
 
     column: str
-    sub: Mapping[str, Kind]  # lower-cased sub-attribute name -> kind
+    sub: Mapping[str, Kind]
     default: str | None = "value"
-    # Sub-attributes whose `eq` may narrow rows through the GIN index on the lower-cased
-    # list before the exact check (see jsonlists.py); only lists that have that index.
+    # Lower-cased sub-attributes whose `eq` may narrow rows through the GIN index on the
+    # lower-cased list before the exact check (see jsonlists.py); only lists with that index.
     indexed: frozenset[str] = frozenset()
     sort_column: str | None = None  # RFC 7644 §3.4.2.3: sort by the primary value
 
@@ -70,45 +70,45 @@ _EMAIL_OR_PHONE: Mapping[str, Kind] = {
 _META = Complex(
     sub={
         "created": Column("created", "datetime"),
-        "lastmodified": Column("last_modified", "datetime"),
+        "lastModified": Column("last_modified", "datetime"),
     }
 )
 
 USER_CORE: Mapping[str, Attribute] = {
     "id": Column("id", "uuid", case_exact=True),
-    "externalid": Column("external_id", case_exact=True),
-    "username": Column("user_name"),
+    "externalId": Column("external_id", case_exact=True),
+    "userName": Column("user_name"),
     "active": Column("active", "boolean"),
-    "displayname": Column("display_name"),
-    "nickname": Column("nick_name"),
-    "profileurl": Column("profile_url"),
+    "displayName": Column("display_name"),
+    "nickName": Column("nick_name"),
+    "profileUrl": Column("profile_url"),
     "title": Column("title"),
-    "usertype": Column("user_type"),
-    "preferredlanguage": Column("preferred_language"),
+    "userType": Column("user_type"),
+    "preferredLanguage": Column("preferred_language"),
     "locale": Column("locale"),
     "timezone": Column("timezone"),
     "name": Complex(
         sub={
             "formatted": Column("name_formatted"),
-            "familyname": Column("name_family"),
-            "givenname": Column("name_given"),
-            "middlename": Column("name_middle"),
-            "honorificprefix": Column("name_honorific_prefix"),
-            "honorificsuffix": Column("name_honorific_suffix"),
+            "familyName": Column("name_family"),
+            "givenName": Column("name_given"),
+            "middleName": Column("name_middle"),
+            "honorificPrefix": Column("name_honorific_prefix"),
+            "honorificSuffix": Column("name_honorific_suffix"),
         }
     ),
     "emails": JsonList(
         "emails", _EMAIL_OR_PHONE, indexed=frozenset({"value", "type"}), sort_column="email"
     ),
-    "phonenumbers": JsonList("phone_numbers", _EMAIL_OR_PHONE),
+    "phoneNumbers": JsonList("phone_numbers", _EMAIL_OR_PHONE),
     "addresses": JsonList(
         "addresses",
         {
             "formatted": "string",
-            "streetaddress": "string",
+            "streetAddress": "string",
             "locality": "string",
             "region": "string",
-            "postalcode": "string",
+            "postalCode": "string",
             "country": "string",
             "type": "string",
             "primary": "boolean",
@@ -125,23 +125,23 @@ USER_CORE: Mapping[str, Attribute] = {
     "meta": _META,
 }
 USER_ENTERPRISE: Mapping[str, Attribute] = {
-    "employeenumber": Column("employee_number"),
-    "costcenter": Column("cost_center"),
+    "employeeNumber": Column("employee_number"),
+    "costCenter": Column("cost_center"),
     "organization": Column("organization"),
     "division": Column("division"),
     "department": Column("department"),
     "manager": Complex(
         sub={
             "value": Column("manager_id", "uuid", case_exact=True),
-            "displayname": Column("manager__display_name"),
+            "displayName": Column("manager__display_name"),
         },
         default="value",
     ),
 }
 GROUP_CORE: Mapping[str, Attribute] = {
     "id": Column("id", "uuid", case_exact=True),
-    "externalid": Column("external_id", case_exact=True),
-    "displayname": Column("display_name"),
+    "externalId": Column("external_id", case_exact=True),
+    "displayName": Column("display_name"),
     "members": Related(
         link="group",
         sub={
@@ -159,28 +159,39 @@ SCHEMAS: Mapping[Resource, Mapping[str, Mapping[str, Attribute]]] = {
 }
 
 
+def name_find(names: Iterable[str], name: str) -> str | None:
+    """The canonical spelling of `name` among `names`, ignoring case (RFC 7643 §2.1)."""
+    wanted = name.lower()
+    return next((known for known in names if known.lower() == wanted), None)
+
+
 def attribute_resolve(
     *, path: ast.AttrPath, resource: Resource
 ) -> tuple[str, Attribute, str | None]:
-    """(display name, attribute, lower-cased sub-attribute) for a plain attribute path."""
+    """(canonical name, attribute, canonical sub-attribute) for a plain attribute path."""
     if not isinstance(path.attr_name, str):
         raise invalid_filter("A value filter cannot be nested inside another one.")
     schemas = SCHEMAS[resource]
-    name = path.attr_name.lower()
+    written = f"{path.attr_name}.{path.sub_attr.value}" if path.sub_attr else path.attr_name
+    unknown = invalid_filter(f"Unknown attribute '{written}' for {resource} resources.")
     if path.uri is not None:
-        attributes = schemas.get(path.uri.lower())
-        if attributes is None:
+        uri = name_find(schemas, path.uri)
+        if uri is None:
             raise invalid_filter(f"Unknown schema '{path.uri}' for {resource} resources.")
-        attribute = attributes.get(name)
+        candidates = [schemas[uri]]
     else:
-        attribute = next((a[name] for a in schemas.values() if name in a), None)
-    label = f"{path.attr_name}.{path.sub_attr.value}" if path.sub_attr else path.attr_name
-    if attribute is None:
-        raise invalid_filter(f"Unknown attribute '{label}' for {resource} resources.")
-    sub = path.sub_attr.value.lower() if path.sub_attr is not None else None
-    if sub is not None:
-        if isinstance(attribute, Column):
-            raise invalid_filter(f"'{path.attr_name}' has no sub-attributes.")
-        if sub not in attribute.sub:
-            raise invalid_filter(f"Unknown attribute '{label}' for {resource} resources.")
-    return label, attribute, sub
+        candidates = list(schemas.values())
+    for attributes in candidates:
+        if (name := name_find(attributes, path.attr_name)) is not None:
+            break
+    else:
+        raise unknown
+    attribute = attributes[name]
+    if path.sub_attr is None:
+        return name, attribute, None
+    if isinstance(attribute, Column):
+        raise invalid_filter(f"'{name}' has no sub-attributes.")
+    sub = name_find(attribute.sub, path.sub_attr.value)
+    if sub is None:
+        raise unknown
+    return name, attribute, sub

@@ -8,8 +8,16 @@ attribute is unassigned: a user without a title *is* `title ne "x"`. Django alre
 from typing import Any
 
 from django.db.models import Q, TextField, Value
-from django.db.models.functions import Lower
-from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
+from django.db.models.functions import Cast, Lower
+from django.db.models.lookups import (
+    Contains,
+    EndsWith,
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+    StartsWith,
+)
 
 from scim.errors import invalid_filter
 from scim.filters.attributes import Column
@@ -29,6 +37,7 @@ _EXACT_LOOKUP = {
     "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte",
 }  # fmt: skip
 _IGNORING_CASE = {"eq": "iexact", "co": "icontains", "sw": "istartswith", "ew": "iendswith"}
+_SUBSTRING_LOOKUP = {"co": Contains, "sw": StartsWith, "ew": EndsWith}
 _ORDER_LOOKUP = {
     "gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual,
 }  # fmt: skip
@@ -77,9 +86,11 @@ def column_compare(*, column: Column, op: str, value: Any, label: str) -> Q:
 def _uuid_compare(*, column: Column, op: str, value: Any, label: str) -> Q:
     name = column.field
     if op in SUBSTRING:
-        # PostgreSQL compares the canonical (lower-case, hyphenated) text of the UUID.
+        # On the canonical text of the UUID (lower-case, hyphenated); foreign keys have no
+        # substring lookups of their own.
         text = string_value(value, op=op, label=label).lower()
-        return Q(**{f"{name}__{_EXACT_LOOKUP[op]}": text})
+        substring = _SUBSTRING_LOOKUP[op](Cast(name, output_field=TextField()), text)
+        return Q(**{f"{name}__isnull": False}) & Q(substring)
     parsed = uuid_value(value, op=op, label=label)
     if op == "eq":
         # A malformed id names no resource: no match rather than an error.

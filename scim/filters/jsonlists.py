@@ -107,6 +107,7 @@ def list_match(*, column: str, predicate: Sql, indexed: frozenset[str]) -> Q:
 
 def element_compare(*, key: str, kind: Kind, op: str, value: Any, label: str) -> Sql:
     """One comparison on one sub-attribute of a list element; never SQL NULL."""
+    key = key.lower()  # the list is compared lower-cased, keys included
     item = "(scim_el.item ->> %s::text)"
     if op == "pr":
         return Sql(f"({item} <> '') IS TRUE", (key,))

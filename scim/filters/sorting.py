@@ -30,7 +30,9 @@ def sort_field(sort_by: str, resource: Resource) -> str | Expression:
         # Multi-valued: sort by the primary value, kept in its own column.
         column = Column(attribute.sort_column)
     if column is None:
-        raise invalid_value(f"Cannot sort by '{label}'.")
+        raise invalid_value(
+            f"Cannot sort by '{label}.{sub}'." if sub else f"Cannot sort by '{label}'."
+        )
     if column.kind == "string" and not column.case_exact:
         return Lower(column.field)
     return column.field

@@ -16,6 +16,7 @@ from scim.filters.attributes import (
     Related,
     Resource,
     attribute_resolve,
+    name_find,
 )
 from scim.filters.columns import column_compare, column_present
 from scim.filters.grammar import MAX_DEPTH
@@ -72,7 +73,7 @@ class FilterTranslator:
         """`emails[type eq "work"]`: some value of the attribute matches the bracket."""
         label, attribute, sub = attribute_resolve(path=node.namespace, resource=self.resource)
         if sub is not None:
-            raise invalid_filter(f"A value filter follows the attribute, not '{label}'.")
+            raise invalid_filter(f"A value filter follows the attribute, not '{label}.{sub}'.")
         return self._values_match(attribute, label, within=node.expr, compare=None)
 
     def _attr_expr(self, node: ast.AttrExpr) -> Q:
@@ -171,8 +172,8 @@ def _element_operands(node: ast.AttrExpr, sub_attributes: Any, label: str) -> tu
         raise invalid_filter("A value filter cannot be nested inside another one.")
     if path.uri is not None or path.sub_attr is not None:
         raise invalid_filter(f"Inside '{label}[...]' name a sub-attribute of {label} alone.")
-    sub = path.attr_name.lower()
-    if sub not in sub_attributes:
+    sub = name_find(sub_attributes, path.attr_name)
+    if sub is None:
         raise invalid_filter(f"Unknown attribute '{label}.{path.attr_name}'.")
     op, value = _operator(node)
     return sub, op, value
