@@ -1,0 +1,165 @@
+"""Public host: "Create your organisation", the live address check, and the rate limit."""
+
+import pytest
+from django.core.cache import cache
+from django_tenants.utils import schema_context, schema_exists
+
+from accounts.models import Domain, Organisation, User
+from tests.conftest import host_client
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "name": "Initech Ltd",
+    "slug": "initech",
+    "email": "peter@initech.test",
+    "password": "tps reports on friday",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    cache.clear()  # rate-limit counters live in the cache
+    yield
+    cache.clear()
+
+
+def test_form_has_labelled_fields_and_an_external_script(public_client):
+    response = public_client.get("/signup")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<h1>Create your organisation</h1>" in body
+    for label in ["Organisation name", "Address", "Your email", "Password"]:
+        assert f">{label}</label>" in body or f">{label}:</label>" in body, label
+    assert 'data-check-url="/signup/slug-available"' in body
+    assert "<span>.looop.localhost</span>" in body
+    assert "/static/looop/signup." in body
+
+
+def test_sign_up_creates_the_organisation_and_lands_on_its_sign_in(public_client):
+    response = public_client.post("/signup", GOOD)
+    assert response.status_code == 302
+    assert response["Location"] == "http://initech.looop.localhost/login"
+    organisation = Organisation.objects.get(schema_name="initech")
+    assert organisation.name == "Initech Ltd"
+    assert Domain.objects.get(tenant=organisation).domain == "initech.looop.localhost"
+    assert schema_exists("initech")
+    with schema_context("initech"):
+        admin = User.objects.get()
+    assert (admin.user_name, admin.email, admin.role, admin.source) == (
+        "peter@initech.test",
+        "peter@initech.test",
+        "admin",
+        "console",
+    )
+    login = host_client("initech").post(
+        "/login", {"username": "peter@initech.test", "password": GOOD["password"]}
+    )
+    assert (login.status_code, login["Location"]) == (302, "/")
+
+
+def test_slug_is_lower_cased(public_client):
+    response = public_client.post("/signup", {**GOOD, "slug": " InitTech "})
+    assert response["Location"] == "http://inittech.looop.localhost/login"
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"slug": "acme"}, "&#x27;acme&#x27; is already taken; choose another address."),
+        ({"slug": "admin"}, "&#x27;admin&#x27; is reserved"),
+        ({"slug": "bad_slug!"}, "is not a valid organisation slug"),
+        ({"slug": "-edge"}, "is not a valid organisation slug"),
+        ({"name": ""}, "This field is required."),
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"password": "short"}, "This password is too short."),
+        ({"password": "password1234"}, "This password is too common."),
+        ({"password": "83920174650193"}, "This password is entirely numeric."),
+    ],
+)
+def test_bad_input_is_refused_and_creates_nothing(public_client, change, error):
+    before = set(Organisation.objects.values_list("schema_name", flat=True))
+    response = public_client.post("/signup", {**GOOD, **change})
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert set(Organisation.objects.values_list("schema_name", flat=True)) == before
+    assert not schema_exists("initech")
+
+
+def test_sign_up_is_only_on_the_public_host(acme_client):
+    assert acme_client.get("/signup").status_code == 404
+    assert acme_client.post("/signup", GOOD).status_code == 404
+    assert not Organisation.objects.filter(schema_name="initech").exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        (
+            "initech",
+            {
+                "slug": "initech",
+                "available": True,
+                "message": "initech.looop.localhost is available.",
+            },
+        ),
+        ("ACME", {"slug": "acme", "available": False, "message": "'acme' is already taken."}),
+        (
+            "www",
+            {
+                "slug": "www",
+                "available": False,
+                "message": "'www' is reserved; choose another organisation slug.",
+            },
+        ),
+        (
+            "no_way",
+            {
+                "slug": "no_way",
+                "available": False,
+                "message": "'no_way' is not a valid organisation slug: use 1-63 lowercase letters,"
+                " digits or hyphens, starting and ending with a letter or digit.",
+            },
+        ),
+    ],
+)
+def test_live_slug_check(public_client, slug, expected):
+    response = public_client.get("/signup/slug-available", {"slug": slug})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == expected
+
+
+def test_sign_up_is_rate_limited_per_address(public_client, settings):
+    settings.SIGNUP_PER_HOUR = 2
+    for slug in ["one-org", "two-org"]:
+        response = public_client.post("/signup", {**GOOD, "slug": slug}, REMOTE_ADDR="198.51.100.7")
+        assert response.status_code == 302
+    refused = public_client.post(
+        "/signup", {**GOOD, "slug": "three-org"}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    assert "Too many sign-ups from your network in the last hour." in refused.content.decode()
+    assert not Organisation.objects.filter(schema_name="three-org").exists()
+    other = public_client.post("/signup", {**GOOD, "slug": "four-org"}, REMOTE_ADDR="198.51.100.8")
+    assert other.status_code == 302
+
+
+def test_failed_submissions_count_too(public_client, settings):
+    settings.SIGNUP_PER_HOUR = 1
+    assert public_client.post("/signup", {**GOOD, "slug": "acme"}).status_code == 400
+    assert public_client.post("/signup", GOOD).status_code == 429
+
+
+def test_slug_check_is_rate_limited(public_client, settings):
+    settings.SLUG_CHECKS_PER_MINUTE = 3
+    for _ in range(3):
+        assert public_client.get("/signup/slug-available", {"slug": "x"}).status_code == 200
+    refused = public_client.get("/signup/slug-available", {"slug": "x"})
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "slug": "x",
+        "available": None,
+        "message": "Too many checks; wait a minute.",
+    }
