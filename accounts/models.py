@@ -133,13 +133,15 @@ class User(AbstractBaseUser):
             models.Index(Upper("email"), name="user_email_ci_idx"),
             models.Index(fields=["created", "id"], name="user_created_idx"),
             # SCIM filters on emails (`emails[type eq "work"].value eq "…"`) test containment
-            # in the lower-cased list; see scim/filters/jsonlists.py.
+            # in the lower-cased list; see scim/filters/jsonlists.py. No fastupdate: Entra
+            # looks up before each create, and a pending list makes every lookup scan it.
             GinIndex(
                 OpClass(
                     Cast(Lower(Cast("emails", models.TextField())), models.JSONField()),
                     name="jsonb_path_ops",
                 ),
                 name="user_emails_ci_gin",
+                fastupdate=False,
             ),
         ]
 
