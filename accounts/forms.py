@@ -1,6 +1,7 @@
 """Console and sign-up forms: input shape only; the rules live in services."""
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -12,7 +13,15 @@ from accounts.selectors import organisation_slug_available
 from accounts.slugs import InvalidSlug, slug_validate
 
 
-class PersonCreateForm(forms.Form):
+class ConsoleForm(forms.Form):
+    """Labels without Django's trailing colon, like the rest of the console."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class PersonCreateForm(ConsoleForm):
     email = forms.EmailField(label="Email", max_length=254)
     name_given = forms.CharField(label="Given name", max_length=255, required=False)
     name_family = forms.CharField(label="Family name", max_length=255, required=False)
@@ -25,7 +34,7 @@ class PersonCreateForm(forms.Form):
     )
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(ConsoleForm):
     name_given = forms.CharField(label="Given name", max_length=255, required=False)
     name_family = forms.CharField(label="Family name", max_length=255, required=False)
     display_name = forms.CharField(label="Display name", max_length=255, required=False)
@@ -33,7 +42,7 @@ class PersonEditForm(forms.Form):
     department = forms.CharField(label="Department", max_length=255, required=False)
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(ConsoleForm):
     name = forms.CharField(label="Token name", max_length=100)
     expires_on = forms.DateField(
         label="Expires on (optional)",
@@ -53,7 +62,7 @@ class TokenCreateForm(forms.Form):
         return datetime.combine(expires_on, time.min, tzinfo=UTC) if expires_on else None
 
 
-class SignupForm(forms.Form):
+class SignupForm(ConsoleForm):
     name = forms.CharField(label="Organisation name", max_length=200)
     slug = forms.CharField(
         label="Address",
