@@ -128,3 +128,11 @@ def new_flow(slug: str) -> Flow:
 def session_user_id(client: Client, slug: str) -> str | None:
     with schema_context(slug):
         return client.session.get("_auth_user_id")
+
+
+def signed_in_flow(slug: str, user: User) -> Flow:
+    """A browser already signed in to the organisation host as `user` (sessions are per schema)."""
+    flow = new_flow(slug)
+    with schema_context(slug):
+        flow.org.force_login(user)
+    return flow
