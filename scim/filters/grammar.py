@@ -1,11 +1,13 @@
-"""Parsing SCIM filters with scim2-filter-parser's grammar, with three fixes the library lacks.
+"""Parsing SCIM filters with scim2-filter-parser's grammar, with fixes the library lacks.
 
 - String literals are JSON strings (RFC 7644 §3.4.2.2, compValue): the library's lexer stops
-  at the first `"`, so `userName eq "a\\"b"` failed. We lex and decode them as JSON.
+  at the first `"`, so `userName eq "a\\"b"` failed. We lex and decode them as JSON, and
+  refuse what PostgreSQL cannot store (NUL, lone surrogates) here rather than as a 500 later.
 - Numbers are JSON numbers (the library reads a single digit), and `true`/`false`/`null`
   become Python values, so the translator can tell `true` from `"true"`.
 - Precedence: RFC 7644 §3.4.2.2 says "and" binds tighter than "or". The library declares
   both at one level, so `a or b and c` parsed as `(a or b) and c`.
+- Errors name the offending text and its position instead of a token's repr.
 """
 
 import json
@@ -13,13 +15,21 @@ from typing import Any
 
 from scim2_filter_parser import ast
 from scim2_filter_parser.lexer import SCIMLexer
-from scim2_filter_parser.parser import SCIMParser, SCIMParserError
+from scim2_filter_parser.parser import SCIMParser
 
 from scim.errors import invalid_filter
 
 # Entra's filters are a few dozen characters; the limits keep hostile input cheap to refuse.
-MAX_FILTER_LENGTH = 4096
-MAX_DEPTH = 100
+MAX_FILTER_LENGTH = 8192
+MAX_DEPTH = 64
+
+
+class FilterSyntaxError(Exception):
+    def __init__(self, message: str, index: int | None = None, end: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.index = index
+        self.end = end
 
 
 class FilterLexer(SCIMLexer):
@@ -48,10 +58,19 @@ class FilterLexer(SCIMLexer):
     @_(r'"(?:[^"\\]|\\.)*"')  # noqa: F821
     def COMP_VALUE(self, t: Any) -> Any:
         try:
-            t.value = json.loads(t.value, strict=False)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"Invalid string literal {t.value}: {exc.msg}") from exc
+            value = json.loads(t.value, strict=False)
+            value.encode("utf-8")  # a lone surrogate (\ud800) cannot be sent to the database
+        except (json.JSONDecodeError, UnicodeEncodeError) as exc:
+            raise FilterSyntaxError("invalid string", t.index, t.end) from exc
+        if "\x00" in value:
+            raise FilterSyntaxError("NUL characters are not allowed in strings", t.index, t.end)
+        t.value = value
         return t
+
+    def error(self, t: Any) -> None:
+        if t.value.startswith('"'):
+            raise FilterSyntaxError("unterminated string", t.index, len(t.value) + t.index)
+        raise FilterSyntaxError("unexpected character", t.index, t.index + 1)
 
 
 class FilterParser(SCIMParser):
@@ -72,6 +91,11 @@ class FilterParser(SCIMParser):
     attr_path = SCIMParser.attr_path
     sub_attr = SCIMParser.sub_attr
 
+    def error(self, token: Any) -> None:
+        if token is None:
+            raise FilterSyntaxError("unexpected end of filter")
+        raise FilterSyntaxError("unexpected", token.index, token.end)
+
 
 def parse_filter(expression: str) -> ast.Filter:
     """The AST of a filter, or ScimError invalidFilter."""
@@ -81,26 +105,23 @@ def parse_filter(expression: str) -> ast.Filter:
         raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
     try:
         tree = FilterParser().parse(FilterLexer().tokenize(expression))
-    except (ValueError, SCIMParserError) as exc:
-        raise invalid_filter(f"The filter could not be parsed: {_describe(exc)}") from exc
+    except FilterSyntaxError as exc:
+        detail = f"The filter could not be parsed: {_describe(exc, expression)}."
+        raise invalid_filter(detail) from exc
     if not isinstance(tree, ast.Filter):
         raise invalid_filter("The filter could not be parsed.")
     return tree
 
 
 def tokenize(text: str) -> list[tuple[str, Any]]:
-    """(type, value) tokens of `text`; raises ValueError on characters the lexer refuses."""
+    """(type, value) tokens of `text`; raises FilterSyntaxError on text that is not tokens."""
     return [(token.type, token.value) for token in FilterLexer().tokenize(text)]
 
 
-def _describe(exc: Exception) -> str:
-    message = str(exc)
-    if message == "Parsing error at: None":
-        return "unexpected end of filter."
-    if message.startswith("Parsing error at: Token("):
-        # e.g. "Parsing error at: Token(type='RBRACKET', value=']', lineno=1, index=7, end=8)"
-        parts = dict(
-            part.split("=", 1) for part in message[len("Parsing error at: Token(") : -1].split(", ")
-        )
-        return f"unexpected {parts.get('value', '?')} at position {parts.get('index', '?')}."
-    return message
+def _describe(exc: FilterSyntaxError, expression: str) -> str:
+    if exc.index is None:
+        return exc.message
+    text = expression[exc.index : exc.end]
+    if len(text) > 40:
+        text = text[:40] + "…"
+    return f"{exc.message} '{text}' at position {exc.index}"

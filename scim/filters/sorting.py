@@ -11,7 +11,7 @@ from scim2_filter_parser import ast
 
 from scim.errors import ScimError, invalid_value
 from scim.filters.attributes import Column, Complex, JsonList, Resource, attribute_resolve
-from scim.filters.grammar import tokenize
+from scim.filters.grammar import FilterSyntaxError, tokenize
 
 
 def sort_field(sort_by: str, resource: Resource) -> str | Expression:
@@ -42,7 +42,7 @@ def _attribute_path(sort_by: str) -> ast.AttrPath:
     """`[schema URN:]name[.sub]` read with the filter lexer, so names follow the same rules."""
     try:
         tokens = tokenize(sort_by.strip())
-    except ValueError:
+    except FilterSyntaxError:
         tokens = []
     types = [kind for kind, _ in tokens]
     values = [value for _, value in tokens]

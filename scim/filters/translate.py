@@ -47,12 +47,38 @@ def _combine(
             result = _combine(node.expr, leaf=leaf, value_path=value_path, depth=depth + 1)
         return ~result if node.negated else result
     if isinstance(node, ast.LogExpr):
-        left = _combine(node.expr1, leaf=leaf, value_path=value_path, depth=depth + 1)
-        right = _combine(node.expr2, leaf=leaf, value_path=value_path, depth=depth + 1)
-        return left & right if node.op.lower() == "and" else left | right
+        op = node.op.lower()
+        operands = [
+            _combine(operand, leaf=leaf, value_path=value_path, depth=depth + 1)
+            for operand in _chain(node, op)
+        ]
+        result = operands[0]
+        for operand in operands[1:]:
+            result = result & operand if op == "and" else result | operand
+        return result
     if isinstance(node, ast.AttrExpr):
         return leaf(node)
     raise invalid_filter("The filter could not be parsed.")
+
+
+def _chain(node: ast.LogExpr, op: str) -> list[Any]:
+    """The operands of `a or b or c ...`, left to right, without recursion.
+
+    A long list of alternatives (`id eq "1" or id eq "2" or ...`) is one level deep, not one
+    level per term, so only real nesting counts against MAX_DEPTH.
+    """
+    operands: list[Any] = []
+    pending: list[Any] = [node]
+    while pending:
+        current = pending.pop()
+        inner = current
+        while isinstance(inner, ast.Filter) and not inner.negated and inner.namespace is None:
+            inner = inner.expr
+        if isinstance(inner, ast.LogExpr) and inner.op.lower() == op:
+            pending += [inner.expr2, inner.expr1]
+        else:
+            operands.append(current)
+    return operands
 
 
 def _operator(node: ast.AttrExpr) -> tuple[str, Any]:

@@ -172,6 +172,12 @@ def test_user_filter(people, expression, expected):
     assert users_matching(expression.format(**ids)) == sorted(expected)
 
 
+def test_many_alternatives_are_not_too_deep(people):
+    """A long `or` list is one level of nesting, however many terms it has."""
+    names = [f"nobody{n}@acme.test" for n in range(200)] + [J, B]
+    assert users_matching(" or ".join(f'userName eq "{name}"' for name in names)) == [B, J]
+
+
 class TestEntraFilters:
     """The exact filters Microsoft Entra ID sends in its provisioning cycles."""
 

@@ -14,6 +14,9 @@ def refusal(expression: str, resource: str = "User") -> dict:
     return caught.value.body()
 
 
+NOT_PARSED = "The filter could not be parsed: "
+
+
 def invalid_filter(detail: str) -> dict:
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
@@ -28,26 +31,32 @@ def invalid_filter(detail: str) -> dict:
     [
         ("", "The filter is empty."),
         ("   ", "The filter is empty."),
-        ("userName eq", "The filter could not be parsed: unexpected end of filter."),
-        ('userName eq "x" and', "The filter could not be parsed: unexpected end of filter."),
-        ('(userName eq "x"', "The filter could not be parsed: unexpected end of filter."),
-        (
-            'userName regex "x"',
-            "The filter could not be parsed: unexpected 'regex' at position 9.",
-        ),
-        ("userName eq x", "The filter could not be parsed: unexpected 'x' at position 12."),
-        (
-            'not userName eq "x"',
-            "The filter could not be parsed: unexpected 'userName' at position 4.",
-        ),
+        ("userName eq", NOT_PARSED + "unexpected end of filter."),
+        ('userName eq "x" and', NOT_PARSED + "unexpected end of filter."),
+        ('(userName eq "x"', NOT_PARSED + "unexpected end of filter."),
+        ('userName eq "x")', NOT_PARSED + "unexpected ')' at position 15."),
+        ('userName regex "x"', NOT_PARSED + "unexpected 'regex' at position 9."),
+        ("userName eq x", NOT_PARSED + "unexpected 'x' at position 12."),
+        ("userName eq True", NOT_PARSED + "unexpected 'True' at position 12."),
+        ('userName eq "a, b" "c"', NOT_PARSED + "unexpected '\"c\"' at position 19."),
+        ('not userName eq "x"', NOT_PARSED + "unexpected 'userName' at position 4."),
+        ('userName eq "x" # y', NOT_PARSED + "unexpected character '#' at position 16."),
         (
             'userName eq "unterminated',
-            "The filter could not be parsed: Illegal character in filter query '\"'",
+            NOT_PARSED + "unterminated string '\"unterminated' at position 12.",
         ),
         (
             r'userName eq "bad \x escape"',
-            'The filter could not be parsed: Invalid string literal "bad \\x escape": '
-            "Invalid \\escape",
+            NOT_PARSED + "invalid string '\"bad \\x escape\"' at position 12.",
+        ),
+        (r'userName eq "\ud800"', NOT_PARSED + "invalid string '\"\\ud800\"' at position 12."),
+        (
+            r'emails.value eq "a\u0000"',
+            NOT_PARSED + "NUL characters are not allowed in strings '\"a\\u0000\"' at position 16.",
+        ),
+        (
+            'userName eq "x" ' + "y" * 80,
+            NOT_PARSED + "unexpected '" + "y" * 40 + "…' at position 16.",
         ),
         ('unknownAttr eq "x"', "Unknown attribute 'unknownAttr' for User resources."),
         ('password eq "secret"', "Unknown attribute 'password' for User resources."),
@@ -111,8 +120,9 @@ def invalid_filter(detail: str) -> dict:
             "addresses.streetAddress, addresses.locality, addresses.region, "
             "addresses.postalCode, addresses.country, addresses.type, addresses.primary.",
         ),
-        ("x" * 5000, "The filter is longer than 4096 characters."),
-        ("(" * 150 + 'userName eq "x"' + ")" * 150, "The filter is nested too deeply."),
+        ("x" * 9000, "The filter is longer than 8192 characters."),
+        ("(" * 100 + 'userName eq "x"' + ")" * 100, "The filter is nested too deeply."),
+        ("not (" * 70 + 'userName eq "x"' + ")" * 70, "The filter is nested too deeply."),
     ],
 )
 def test_user_filter_refused(expression, detail):
