@@ -15,7 +15,7 @@ JSON strings), so it only narrows rows and never changes the result.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BooleanField, Expression, F, JSONField, Q, TextField, Value
@@ -34,19 +34,20 @@ def lowered_json(column: str) -> Cast:
 class Sql:
     """A boolean SQL fragment about one list element (`scim_el.item`), with its parameters.
 
-    `contains` is a JSON object that every matching element contains, when one is known.
+    `contains` holds (key, value) pairs that every matching element has, when known. It is
+    a tuple, not a dict, so that the expression holding it stays hashable like any other.
     """
 
     sql: str
     params: tuple[Any, ...] = ()
-    contains: dict[str, str] = field(default_factory=dict)
+    contains: tuple[tuple[str, str], ...] = ()
 
     def __and__(self, other: "Sql") -> "Sql":
         # Both sides hold for the same element, so both containment hints do too.
         return Sql(
             f"({self.sql} AND {other.sql})",
             self.params + other.params,
-            {**other.contains, **self.contains},
+            self.contains + other.contains,
         )
 
     def __or__(self, other: "Sql") -> "Sql":
@@ -95,7 +96,8 @@ def list_present(column: str) -> Q:
 
 def list_match(*, column: str, predicate: Sql, indexed: frozenset[str]) -> Q:
     match = Q(ElementsMatch(column, predicate))
-    hint = {key: value for key, value in predicate.contains.items() if key in indexed}
+    # A key named twice with two values matches nothing anyway; either value is implied.
+    hint = {key: value for key, value in predicate.contains if key in indexed}
     if not hint:
         return match
     wanted = Cast(
@@ -126,7 +128,7 @@ def element_compare(*, key: str, kind: Kind, op: str, value: Any, label: str) ->
         return Sql(
             "((scim_el.item -> %s::text) = to_jsonb(lower(%s::text))) IS TRUE",
             (key, text),
-            {key: text},
+            ((key, text),),
         )
     if op in ("co", "sw", "ew"):
         pattern = like_escape(text)

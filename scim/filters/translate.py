@@ -191,7 +191,9 @@ def _element_predicate(
     return result
 
 
-def _element_operands(node: ast.AttrExpr, sub_attributes: Any, label: str) -> tuple[str, str, Any]:
+def _element_operands(
+    node: ast.AttrExpr, sub_attributes: Mapping[str, Any], label: str
+) -> tuple[str, str, Any]:
     """(sub-attribute, operator, value) of a comparison inside `attr[...]`."""
     path = node.attr_path
     if not isinstance(path.attr_name, str):

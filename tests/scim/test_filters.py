@@ -9,6 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.services import user_create
+from scim.filters import filter_to_q
 from tests.scim.filters_support import people_create, users_matching
 
 A, B, J, E, P = (
@@ -176,6 +177,14 @@ def test_many_alternatives_are_not_too_deep(people):
     """A long `or` list is one level of nesting, however many terms it has."""
     names = [f"nobody{n}@acme.test" for n in range(200)] + [J, B]
     assert users_matching(" or ".join(f'userName eq "{name}"' for name in names)) == [B, J]
+
+
+@pytest.mark.parametrize(
+    "expression", ['emails[type eq "work"].value eq "a@b.test"', 'title gt "x"', "addresses pr"]
+)
+def test_same_filter_gives_equal_hashable_q(expression):
+    assert filter_to_q(expression, "User") == filter_to_q(expression, "User")
+    assert hash(filter_to_q(expression, "User")) == hash(filter_to_q(expression, "User"))
 
 
 class TestEntraFilters:
