@@ -6,8 +6,10 @@ The people are described in filters_support.people_create.
 import uuid
 
 import pytest
+from django.db.models import JSONField, Value
 from django_tenants.utils import schema_context
 
+from accounts.models import User
 from accounts.services import user_create
 from scim.filters import filter_to_q
 from tests.scim.filters_support import people_create, users_matching
@@ -177,6 +179,20 @@ def test_many_alternatives_are_not_too_deep(people):
     """A long `or` list is one level of nesting, however many terms it has."""
     names = [f"nobody{n}@acme.test" for n in range(200)] + [J, B]
     assert users_matching(" or ".join(f'userName eq "{name}"' for name in names)) == [B, J]
+
+
+def test_list_columns_that_are_not_lists_have_no_values(people):
+    """JSON null or an object where a list belongs (older rows, other writers): no error."""
+    with schema_context("acme"):
+        User.objects.filter(pk=people.percent.pk).update(
+            phone_numbers=Value(None, JSONField()),
+            addresses={"type": "work", "postalCode": "91608"},
+        )
+        assert User.objects.get(pk=people.percent.pk).phone_numbers is None
+    assert users_matching("phoneNumbers pr") == [B, J]
+    assert users_matching('not (phoneNumbers.value co "5")') == sorted([A, E, P])
+    assert users_matching('addresses[type eq "work"]') == [B]
+    assert users_matching("addresses pr") == [B, J]
 
 
 @pytest.mark.parametrize(
