@@ -3,6 +3,17 @@
 `filter_to_q` parses with scim2-filter-parser's grammar and returns a Q over
 `accounts.models.User` or `Group`; the caller applies it to its own base queryset, so the
 filter runs in SQL. Every error is ScimError 400 `invalidFilter`.
+
+Semantics worth knowing:
+- Unassigned is not equal: `title ne "x"` and `not (title eq "x")` match users without a
+  title. `attr eq null` means unassigned; `pr` means assigned and not "" (lists: non-empty).
+- Multi-valued attributes match if any value does (RFC 7644 §3.4.2.2), so
+  `emails.value ne "x"` needs some other email; `not (emails.value eq "x")` has no such email.
+- `emails co "x"` means `emails.value co "x"`. Inside `emails[...]` every condition holds for
+  the same email. An email without `primary` counts as `primary eq false`.
+- `id eq` with a malformed UUID matches nothing. Booleans also accept "True"/"False".
+- Not filterable: `schemas`, `meta.resourceType/location/version`, `password`, and the
+  attributes Looop does not store (ims, photos, roles, entitlements, x509Certificates).
 """
 
 from django.db.models import Q
