@@ -121,7 +121,7 @@ def signin_locked_response(
             "heading": "Please wait before trying again",
             "message": (
                 "There have been several failed sign-in attempts for this account or from "
-                f"your network. Wait {wait} seconds, then try again."
+                f"your network. Wait {wait} second{'' if wait == 1 else 's'}, then try again."
             ),
         }
         retry_after = wait

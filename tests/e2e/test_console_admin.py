@@ -28,8 +28,8 @@ def test_microsoft_azure_switch_turns_on_and_off(
     assert "Not connected" in page.get_by_test_id("entra-connection").inner_text()
 
     switch.focus()
-    page.keyboard.press("Space")  # a switch works from the keyboard
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Space")  # a switch works from the keyboard
     switch = page.get_by_role("switch", name="Microsoft Azure")
     assert switch.get_attribute("aria-checked") == "true"
     assert switch.inner_text().strip() == "On"
@@ -37,8 +37,8 @@ def test_microsoft_azure_switch_turns_on_and_off(
     assert microsoft_enabled(django_db_blocker, slug) is True
     screenshot("authentication-microsoft-on")
 
-    switch.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        switch.click()
     switch = page.get_by_role("switch", name="Microsoft Azure")
     assert switch.get_attribute("aria-checked") == "false"
     assert microsoft_enabled(django_db_blocker, slug) is False
