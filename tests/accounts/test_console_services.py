@@ -1,0 +1,104 @@
+"""The console's services called directly: the rules hold whoever calls them."""
+# ruff: noqa: F811  (pytest fixtures imported from console_support are parameters here)
+
+import pytest
+from django_tenants.utils import schema_context
+
+from accounts.models import AuditEntry, Organisation, User
+from accounts.selectors import audit_entries, users_search
+from accounts.services import (
+    ConsoleRefused,
+    organisation_microsoft_set,
+    user_activation_set,
+    user_console_create,
+    user_console_update,
+    user_role_set,
+)
+from tests.accounts.console_support import bob, scott  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_microsoft_switch_writes_the_public_row_and_an_audit_entry(acme, alice):
+    with schema_context("acme"):
+        organisation_microsoft_set(organisation=acme, enabled=True, actor=alice)
+        entries = list(AuditEntry.objects.values_list("action", "target", "actor_label"))
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is True
+    assert entries == [("organisation.microsoft_enable", "Acme", "alice@acme.test")]
+
+
+def test_role_set_refuses_unknown_roles_and_the_last_admin(alice):
+    with schema_context("acme"):
+        with pytest.raises(ConsoleRefused, match="Choose a role"):
+            user_role_set(user=alice, role="root", actor=alice)
+        with pytest.raises(ConsoleRefused, match="only active admin"):
+            user_role_set(user=alice, role="member", actor=alice)
+        assert not AuditEntry.objects.exists()
+
+
+def test_a_deactivated_admin_does_not_count_as_the_remaining_admin(alice, bob):
+    with schema_context("acme"):
+        user_role_set(user=bob, role="admin", actor=alice)
+        User.objects.filter(pk=bob.pk).update(active=False)
+        with pytest.raises(ConsoleRefused, match="only active admin"):
+            user_role_set(user=alice, role="member", actor=alice)
+
+
+def test_setting_the_same_role_records_nothing(alice, bob):
+    with schema_context("acme"):
+        user_role_set(user=bob, role="member", actor=alice)
+        assert not AuditEntry.objects.exists()
+
+
+def test_activation_rules(alice, bob, scott):
+    with schema_context("acme"):
+        with pytest.raises(ConsoleRefused, match="provisioned by SCIM"):
+            user_activation_set(user=scott, active=False, actor=alice)
+        with pytest.raises(ConsoleRefused, match="yourself"):
+            user_activation_set(user=alice, active=False, actor=alice)
+        user_role_set(user=bob, role="admin", actor=alice)
+        user_role_set(user=alice, role="member", actor=bob)
+        with pytest.raises(ConsoleRefused, match="only active admin"):
+            user_activation_set(user=bob, active=False, actor=alice)
+        before = bob.session_epoch
+        User.objects.filter(pk=alice.pk).update(role="admin")
+        bob = user_activation_set(user=bob, active=False, actor=alice)
+        assert (bob.active, bob.session_epoch) == (False, before + 1)
+
+
+def test_console_update_refuses_scim_people_and_other_fields(alice, bob, scott):
+    with schema_context("acme"):
+        with pytest.raises(ConsoleRefused, match="provisioned by SCIM"):
+            user_console_update(user=scott, actor=alice, title="Boss")
+        with pytest.raises(ConsoleRefused, match="can't be edited here: role, user_name"):
+            user_console_update(user=bob, actor=alice, user_name="x", role="admin")
+        assert user_console_update(user=bob, actor=alice, title="  ").title is None
+        assert not AuditEntry.objects.exists()  # nothing changed: no entry
+
+
+def test_console_create_refuses_duplicates_case_insensitively(alice):
+    with schema_context("acme"):
+        with pytest.raises(ConsoleRefused, match="already exists"):
+            user_console_create(email="Alice@ACME.test", password="long enough pass", actor=alice)
+        with pytest.raises(ConsoleRefused, match="too short"):
+            user_console_create(email="zed@acme.test", password="short", actor=alice)
+
+
+def test_search_escapes_like_wildcards(alice, bob):
+    with schema_context("acme"):
+        assert list(users_search(query="_")) == []
+        assert [u.user_name for u in users_search(query="B")] == ["bob@acme.test"]
+
+
+def test_audit_entries_filter_by_prefix_and_target(alice, bob):
+    with schema_context("acme"):
+        user_role_set(user=bob, role="admin", actor=alice)
+        organisation_microsoft_set(
+            organisation=Organisation.objects.get(schema_name="acme"), enabled=True, actor=alice
+        )
+        assert [e.action for e in audit_entries(actions=("user.",), target=str(bob.pk))] == [
+            "user.role_set"
+        ]
+        assert [e.action for e in audit_entries(actions=("organisation.",))] == [
+            "organisation.microsoft_enable"
+        ]
