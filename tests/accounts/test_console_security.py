@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.test.client import RequestFactory
 from django_tenants.utils import schema_context
@@ -215,3 +216,15 @@ def test_deactivated_and_scim_users_are_still_counted(acme_client, scott):
     assert sign_in(acme_client, "nobody@acme.test", "wrong").status_code == 429
     with schema_context("acme"):
         assert User.objects.filter(user_name="nobody@acme.test").count() == 0
+
+
+def test_operators_unlock_an_account_with_a_tenant_command(acme_client, alice, settings):
+    settings.SIGNIN_SLOWDOWN_AFTER = 100
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        sign_in(acme_client, "alice@acme.test", "wrong")
+    assert sign_in(acme_client, "alice@acme.test").status_code == 429
+    call_command(
+        "tenant_command", "axes_reset_username", "alice@acme.test", schema_name="acme", verbosity=0
+    )
+    assert sign_in(acme_client, "alice@acme.test").status_code == 302
