@@ -13,3 +13,6 @@ urlpatterns = [
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
 ]
+
+# SCIM clients get SCIM errors (503 + Retry-After on database failures), others Django's page.
+handler500 = "scim.views.errors.server_error"
