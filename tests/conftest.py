@@ -25,6 +25,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Organisation, User
 from accounts.services import organisation_create, organisation_host
 from accounts.tenancy import template_schema_migrate
+from tests.sso.entra_provider import entra_provider_fixture  # noqa: F401 (used by live_app)
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -153,11 +154,15 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_app(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
-    """gunicorn serving the test database, as production would (DEBUG off)."""
+def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[LiveServer]:
+    """gunicorn serving the test database, as production would (DEBUG off).
+
+    Its Microsoft sign-in points at the local Entra-shaped provider (tests/sso) when installed.
+    """
     port = free_port()
     env = {
         **os.environ,
+        **(entra_provider.env if entra_provider else {}),
         "DATABASE_URL": test_database_url(),
         "LOOOP_PUBLIC_PORT": f":{port}",
         "LOOOP_SCHEME": "http",
