@@ -314,3 +314,23 @@ def test_member_cannot_read_activity(bob_client):
     response = bob_client.get("/account/provisioning")
     assert response.status_code == 403
     assert "secret detail" not in response.content.decode()
+
+
+def test_microsoft_connection_changes_read_as_sentences(alice_client, alice):
+    from accounts.services import audit_record
+
+    tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    with schema_context("acme"):
+        audit_record(actor=alice, action="organisation.microsoft_connect", target=tid)
+        audit_record(
+            actor=alice,
+            action="organisation.microsoft_disconnect",
+            target=tid,
+            detail={"tenant": tid, "unlinked": 2},
+        )
+    history = alice_client.get("/account/authentication").content.decode()
+    assert f"connected Microsoft Entra tenant <code>{tid}</code>" in history
+    assert (
+        f"disconnected Microsoft Entra tenant <code>{tid}</code> (2 Microsoft links removed)"
+        in (history)
+    )
