@@ -19,6 +19,7 @@ logger = logging.getLogger("looop.sso")
 
 CONNECT_ACTION = "organisation.microsoft_connect"
 DISCONNECT_ACTION = "organisation.microsoft_disconnect"
+CREATION_ACTION = "organisation.microsoft_create_users"
 
 
 def _user_for_identity(*, identity: MicrosoftIdentity) -> User | None:
@@ -204,3 +205,15 @@ def organisation_entra_disconnect(*, organisation: Organisation, actor: User) ->
         detail={"tenant": tid, "unlinked": unlinked},
     )
     return unlinked
+
+
+@transaction.atomic
+def organisation_sign_in_creation_set(
+    *, organisation: Organisation, enabled: bool, actor: User
+) -> None:
+    """Whether unknown people of the connected tenant are created at their first sign-in."""
+    if organisation.create_users_at_first_sign_in == enabled:
+        return
+    Organisation.objects.filter(pk=organisation.pk).update(create_users_at_first_sign_in=enabled)
+    organisation.create_users_at_first_sign_in = enabled
+    audit_record(actor=actor, action=CREATION_ACTION, detail={"enabled": enabled})

@@ -35,6 +35,7 @@ from sso.services import (
     microsoft_sign_in,
     organisation_entra_connect,
     organisation_entra_disconnect,
+    organisation_sign_in_creation_set,
 )
 
 BACKEND = "sso.backend.MicrosoftBackend"
@@ -180,6 +181,24 @@ def disconnect(request: HttpRequest) -> HttpResponse:
         )
         return redirect("account_authentication")
     return render(request, "sso/disconnect_confirm.html", {"org": organisation})
+
+
+@require_POST
+@admin_required
+def creation_setting(request: HttpRequest) -> HttpResponse:
+    """The organisation setting "create users at first sign-in" (off by default)."""
+    enabled = request.POST.get("enabled") == "1"
+    organisation_sign_in_creation_set(
+        organisation=_organisation(request), enabled=enabled, actor=request.user
+    )
+    messages.success(
+        request,
+        "People of your directory who aren't in Looop yet are now created at their first "
+        "Microsoft sign-in."
+        if enabled
+        else "Only people already in Looop can now sign in with Microsoft.",
+    )
+    return redirect("account_authentication")
 
 
 @require_POST

@@ -45,6 +45,7 @@ def microsoft_connection(context: template.Context) -> dict[str, Any]:
         "tenant": organisation.entra_tenant_id,
         "connected_by": organisation.entra_connected_by,
         "connected_at": organisation.entra_connected_at,
+        "create_users": organisation.create_users_at_first_sign_in,
         "admin_consent_url": (
             "" if missing else admin_consent_url(organisation=organisation.schema_name)
         ),

@@ -259,3 +259,33 @@ def test_the_panel_asks_to_switch_microsoft_on_first(acme, alice, fake_entra):
     body = signed_in_flow("acme", alice).org.get("/account/authentication").content.decode()
     assert "Turn on Microsoft Azure above to connect" in body
     assert 'data-testid="microsoft-connect"' not in body
+
+
+# --- creation at first sign-in ---
+
+
+def test_admins_switch_creation_at_first_sign_in(acme_enabled, alice, fake_entra):
+    flow = signed_in_flow("acme", alice)
+    page = flow.org.get("/account/authentication").content.decode()
+    assert "<strong>Off:</strong> only people who already have a Looop account" in page
+
+    response = flow.org.post("/sso/microsoft/creation", {"enabled": "1"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/authentication"
+    assert acme_now().create_users_at_first_sign_in is True
+    page = flow.org.get("/account/authentication").content.decode()
+    assert "are now created at their first Microsoft sign-in." in page
+    assert "<strong>On:</strong> someone of your connected directory" in page
+    with schema_context("acme"):
+        entry = AuditEntry.objects.get(action="organisation.microsoft_create_users")
+    assert (entry.actor_label, entry.detail) == ("alice@acme.test", {"enabled": True})
+
+    flow.org.post("/sso/microsoft/creation", {"enabled": "0"})
+    assert acme_now().create_users_at_first_sign_in is False
+
+
+def test_members_cannot_switch_creation_at_first_sign_in(acme_enabled, fake_entra):
+    flow = signed_in_flow("acme", person("acme", "bob@acme.test"))
+    assert flow.org.post("/sso/microsoft/creation", {"enabled": "1"}).status_code == 403
+    assert acme_now().create_users_at_first_sign_in is False
