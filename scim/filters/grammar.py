@@ -4,18 +4,26 @@
   at the first `"`, so `userName eq "a\\"b"` failed. We lex and decode them as JSON, and
   refuse what PostgreSQL cannot store (NUL, lone surrogates) here rather than as a 500 later.
 - Numbers are JSON numbers (the library reads a single digit), and `true`/`false`/`null`
-  become Python values, so the translator can tell `true` from `"true"`.
+  become Python values, so the translator can tell `true` from `"true"`. They are whole
+  words (the library read `trueName` as `true` `Name`), and their case does not matter:
+  RFC 7644 §3.4.2.2 makes attribute names and operators case-insensitive, and although
+  compValue's `true` comes from JSON (RFC 7159 §3: "literal names MUST be lowercase"),
+  `primary eq True` has only one meaning, so refusing it would help no one.
 - Precedence: RFC 7644 §3.4.2.2 says "and" binds tighter than "or". The library declares
   both at one level, so `a or b and c` parsed as `(a or b) and c`.
 - Errors name the offending text and its position instead of a token's repr.
+
+PATCH paths (`scim.patch.paths`) lex and parse their bracket filters with this grammar too.
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from scim2_filter_parser import ast
 from scim2_filter_parser.lexer import SCIMLexer
-from scim2_filter_parser.parser import SCIMParser
+from scim2_filter_parser.parser import SCIMParser, SCIMParserError
+from sly.lex import Token
 
 from scim.errors import invalid_filter
 
@@ -32,20 +40,24 @@ class FilterSyntaxError(Exception):
         self.end = end
 
 
+# A literal is a whole word: `nullable` or `trueName` is an attribute name.
+_WORD_END = r"(?![A-Za-z0-9_$-])"
+
+
 class FilterLexer(SCIMLexer):
     tokens = SCIMLexer.tokens
 
-    @_(r"false")  # noqa: F821
+    @_(r"(?i:false)" + _WORD_END)  # noqa: F821
     def FALSE(self, t: Any) -> Any:
         t.value = False
         return t
 
-    @_(r"true")  # noqa: F821
+    @_(r"(?i:true)" + _WORD_END)  # noqa: F821
     def TRUE(self, t: Any) -> Any:
         t.value = True
         return t
 
-    @_(r"null")  # noqa: F821
+    @_(r"(?i:null)" + _WORD_END)  # noqa: F821
     def NULL(self, t: Any) -> Any:
         t.value = None
         return t
@@ -104,13 +116,28 @@ def parse_filter(expression: str) -> ast.Filter:
     if len(expression) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
     try:
-        tree = FilterParser().parse(FilterLexer().tokenize(expression))
+        return parse_tokens(FilterLexer().tokenize(expression))
     except FilterSyntaxError as exc:
-        detail = f"The filter could not be parsed: {_describe(exc, expression)}."
+        detail = f"The filter could not be parsed: {describe_syntax_error(exc, expression)}."
         raise invalid_filter(detail) from exc
+
+
+def parse_tokens(tokens: Iterable[Token]) -> ast.Filter:
+    """The AST of a filter given as tokens; raises FilterSyntaxError."""
+    try:
+        tree = FilterParser().parse(iter(tokens))
+    except SCIMParserError as exc:
+        # The library's only error of its own: `emails.value[type eq "x"].display`.
+        raise FilterSyntaxError("a sub-attribute both before and after '[...]'") from exc
     if not isinstance(tree, ast.Filter):
-        raise invalid_filter("The filter could not be parsed.")
+        raise FilterSyntaxError("unexpected end of filter")
     return tree
+
+
+def lex(text: str, *, start: int = 0) -> list[Token]:
+    """The tokens of `text` from `start` on (positions count from the start of `text`);
+    raises FilterSyntaxError on text that is not tokens."""
+    return list(FilterLexer().tokenize(text, index=start))
 
 
 def tokenize(text: str) -> list[tuple[str, Any]]:
@@ -118,7 +145,8 @@ def tokenize(text: str) -> list[tuple[str, Any]]:
     return [(token.type, token.value) for token in FilterLexer().tokenize(text)]
 
 
-def _describe(exc: FilterSyntaxError, expression: str) -> str:
+def describe_syntax_error(exc: FilterSyntaxError, expression: str) -> str:
+    """The error's message with the text it is about and where that starts."""
     if exc.index is None:
         return exc.message
     text = expression[exc.index : exc.end]

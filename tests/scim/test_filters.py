@@ -86,6 +86,9 @@ CASES = [
     ("active pr", [A, B, J, E]),
     ("not (active eq false)", [A, B, E, P]),
     ('active eq "False"', [J]),
+    ("active eq TRUE", [A, B, E]),
+    ("not (active eq False)", [A, B, E, P]),
+    ("emails[primary eq True]", [A, B, J]),
     # Enterprise extension, with and without its URN.
     (f'{ENTERPRISE}:department eq "Tour Operations"', [B, J]),
     ('department eq "TOUR OPERATIONS"', [B, J]),

@@ -37,7 +37,15 @@ def invalid_filter(detail: str) -> dict:
         ('userName eq "x")', NOT_PARSED + "unexpected ')' at position 15."),
         ('userName regex "x"', NOT_PARSED + "unexpected 'regex' at position 9."),
         ("userName eq x", NOT_PARSED + "unexpected 'x' at position 12."),
-        ("userName eq True", NOT_PARSED + "unexpected 'True' at position 12."),
+        # Literals are whole words in any case (grammar.py): `Truth` is no literal, and
+        # `True` is one, which a string attribute refuses.
+        ("userName eq Truth", NOT_PARSED + "unexpected 'Truth' at position 12."),
+        ("userName eq True", "'userName eq' needs a string value."),
+        ('trueName eq "x"', "Unknown attribute 'trueName' for User resources."),
+        (
+            'emails.value[type eq "work"].display eq "x"',
+            NOT_PARSED + "a sub-attribute both before and after '[...]'.",
+        ),
         ('userName eq "a, b" "c"', NOT_PARSED + "unexpected '\"c\"' at position 19."),
         ('not userName eq "x"', NOT_PARSED + "unexpected 'userName' at position 4."),
         ('userName eq "x" # y', NOT_PARSED + "unexpected character '#' at position 16."),
