@@ -65,6 +65,9 @@ TENANT_DOMAIN_MODEL = "accounts.Domain"
 # New organisations are cloned from this template schema instead of running migrations.
 TENANT_BASE_SCHEMA = "looop_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# One `SET search_path` per request instead of one before every query (half the round trips).
+# Safe: django-tenants forgets the setting on rollback, savepoint rollback and close.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "looop.urls_public"
 ROOT_URLCONF = "looop.urls_org"
 DATABASE_ROUTERS = ["looop.routers.SchemaRouter"]

@@ -1,7 +1,7 @@
 """URLs of an organisation's host."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import views_auth
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views_auth.home, name="home"),
     path("login", views_auth.SignInView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
-    path("scim/v2", include("scim.urls")),
+    re_path(r"^scim/v2(?:/|$)", include("scim.urls")),
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
 ]

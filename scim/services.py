@@ -91,7 +91,7 @@ def token_authenticate(secret: str) -> ScimToken | None:
     """The usable token of this organisation's schema for a presented secret, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = ScimToken.objects.filter(secret_sha256=token_hash(secret)).first()
+    token = next(iter(ScimToken.objects.filter(secret_sha256=token_hash(secret)).order_by()), None)
     if token is None or not token.is_usable:
         return None
     now = timezone.now()
@@ -102,8 +102,24 @@ def token_authenticate(secret: str) -> ScimToken | None:
     return token
 
 
-def event_record(**fields: object) -> ProvisioningEvent:
-    return ProvisioningEvent.objects.create(**fields)
+_EVENT_FIELDS = [f for f in ProvisioningEvent._meta.concrete_fields if not f.primary_key]
+_EVENT_INSERT = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(
+    ProvisioningEvent._meta.db_table,
+    ", ".join(f.column for f in _EVENT_FIELDS),
+    ", ".join(["%s"] * len(_EVENT_FIELDS)),
+)
+
+
+def event_record(**fields: Any) -> ProvisioningEvent:
+    """Record one provisioning event. Every SCIM request writes one, so this is a single
+    INSERT without the ORM's save machinery."""
+    event = ProvisioningEvent(**fields)
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _EVENT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENT_INSERT, values)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    return event
 
 
 def events_prune(*, older_than: timedelta) -> int:
