@@ -124,7 +124,8 @@ def _database() -> dict:
         from looop.embedded_db import ensure_started
 
         config = {**ensure_started(), "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600)}
-    config["ENGINE"] = "django_tenants.postgresql_backend"
+    # django-tenants' backend, minus redundant `SET search_path` round trips (looop/db/base.py).
+    config["ENGINE"] = "looop.db"
     config["CONN_HEALTH_CHECKS"] = True
     # Parallel test runs (several checkouts on one server) each get their own database.
     config["TEST"] = {"NAME": f"test_looop_{env_str('LOOOP_TEST_DB', 'main')}"}

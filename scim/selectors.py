@@ -13,6 +13,7 @@ from django.db.models import CharField, JSONField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, Membership, User
+from scim.precompiled import OneRow
 
 
 @dataclass
@@ -76,27 +77,41 @@ def groups_for_scim(*, with_members: bool) -> QuerySet[Group]:
     return qs
 
 
+_ANY_ID = uuid.UUID(int=0)
+
+
+def _user_by_id(*, with_groups: bool, for_update: bool) -> OneRow[User]:
+    def query(pk: uuid.UUID) -> QuerySet[User]:
+        qs = users_for_scim(with_groups=with_groups).filter(pk=pk)
+        return qs.select_for_update(of=("self",), no_key=True) if for_update else qs
+
+    return OneRow(query, _ANY_ID)
+
+
+def _group_by_id(*, with_members: bool, for_update: bool) -> OneRow[Group]:
+    def query(pk: uuid.UUID) -> QuerySet[Group]:
+        qs = groups_for_scim(with_members=with_members).filter(pk=pk)
+        return qs.select_for_update(of=("self",), no_key=True) if for_update else qs
+
+    return OneRow(query, _ANY_ID)
+
+
+# Every variant, compiled once on first use (GET by id runs on most SCIM requests).
+_USERS = {(g, u): _user_by_id(with_groups=g, for_update=u) for g in (0, 1) for u in (0, 1)}
+_GROUPS = {(m, u): _group_by_id(with_members=m, for_update=u) for m in (0, 1) for u in (0, 1)}
+
+
 def user_get(*, user_id: str, with_groups: bool = True, for_update: bool = False) -> User | None:
     """A live user by SCIM id; None for unknown, deleted or malformed ids."""
     pk = _uuid(user_id)
-    if pk is None:
-        return None
-    qs = users_for_scim(with_groups=with_groups)
-    if for_update:
-        qs = qs.select_for_update(of=("self",), no_key=True)
-    return next(iter(qs.filter(pk=pk)[:1]), None)  # no ORDER BY, unlike first()
+    return None if pk is None else _USERS[(with_groups, for_update)].get(pk)
 
 
 def group_get(
     *, group_id: str, with_members: bool = True, for_update: bool = False
 ) -> Group | None:
     pk = _uuid(group_id)
-    if pk is None:
-        return None
-    qs = groups_for_scim(with_members=with_members)
-    if for_update:
-        qs = qs.select_for_update(of=("self",), no_key=True)
-    return next(iter(qs.filter(pk=pk)[:1]), None)  # no ORDER BY, unlike first()
+    return None if pk is None else _GROUPS[(with_members, for_update)].get(pk)
 
 
 def page_get(

@@ -18,6 +18,7 @@ from accounts.services import audit_record, user_create, user_set_active, user_s
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
+from scim.precompiled import OneRow
 from scim.selectors import group_get, user_get, users_live
 from scim.users import WRITABLE_FIELDS, user_document, user_fields
 from scim.values import Fields
@@ -87,11 +88,17 @@ def token_reset(*, actor: User | None = None, name: str = "Reset token") -> tupl
     return token_create(name=f"{name} {stamp}", actor=actor)
 
 
+# Runs on every SCIM request: compiled once (scim/precompiled.py).
+_TOKEN_BY_HASH = OneRow(
+    lambda digest: ScimToken.objects.filter(secret_sha256=digest).order_by(), "0" * 64
+)
+
+
 def token_authenticate(secret: str) -> ScimToken | None:
     """The usable token of this organisation's schema for a presented secret, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = next(iter(ScimToken.objects.filter(secret_sha256=token_hash(secret)).order_by()), None)
+    token = _TOKEN_BY_HASH.get(token_hash(secret))
     if token is None or not token.is_usable:
         return None
     now = timezone.now()
@@ -256,13 +263,14 @@ def group_members_add(*, group_id: Any, user_ids: list[str]) -> int:
         return 0
     wanted, valid, inserted = _membership_sql(
         """
-        WITH wanted AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),
+        WITH wanted AS (SELECT id, ord FROM unnest(%s::uuid[]) WITH ORDINALITY AS w(id, ord)),
         valid AS (
-            SELECT u.id FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
+            SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id
+            WHERE u.deleted_at IS NULL
         ),
         inserted AS (
             INSERT INTO {membership} (group_id, user_id, created)
-            SELECT %s, id, now() FROM valid
+            SELECT %s, id, now() FROM valid ORDER BY ord  -- members keep the order sent
             ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
         )
         SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),

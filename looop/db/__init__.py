@@ -1,0 +1,1 @@
+"""The PostgreSQL backend: django-tenants' schema-per-organisation backend, refined."""

@@ -1,0 +1,57 @@
+"""django-tenants' backend, without `SET search_path` when the session already has it.
+
+django-tenants issues `SET search_path` after every `set_tenant()`, which the routing
+middleware calls on every request. With persistent connections, most requests on a
+connection are for the organisation it served last, so that SET is one wasted round trip
+per request. This wrapper remembers the search path the *session* really has and skips the
+SET when it already matches.
+
+What the session has is forgotten whenever it may have changed behind our back: on
+rollback and savepoint rollback (a SET inside an aborted transaction is undone), on close
+and on a new connection.
+"""
+
+from typing import Any
+
+from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+
+
+class DatabaseWrapper(TenantDatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._session_search_path: list[str] | None = None
+        super().__init__(*args, **kwargs)
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
+        if (
+            self.search_path_set_schemas is None
+            and not self._setting_search_path
+            and self._session_search_path is not None
+            and self.schema_name
+            and self._session_search_path == self._get_cursor_search_paths()
+        ):
+            self.search_path_set_schemas = self._session_search_path
+            return
+        super()._handle_search_path(cursor)
+        if not self._setting_search_path:
+            self._session_search_path = self.search_path_set_schemas
+
+    def _forget_session_search_path(self) -> None:
+        self._session_search_path = None
+
+    def connect(self) -> None:
+        self._forget_session_search_path()
+        super().connect()
+
+    def close(self) -> None:
+        self._forget_session_search_path()
+        super().close()
+
+    def rollback(self) -> None:
+        self._forget_session_search_path()
+        super().rollback()
+
+    def savepoint_rollback(self, sid: str) -> None:
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self._forget_session_search_path()
