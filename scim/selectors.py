@@ -126,7 +126,15 @@ def page_get(
     """One page and the total. The count query (on `count_qs`, without the page's joins and
     subqueries) runs only when the page cannot tell the total: a short page is the end of
     the results, so Entra's lookup by userName is a single query."""
-    rows = list(qs.filter(where).order_by(*order_by)[offset : offset + limit]) if limit > 0 else []
+    if limit <= 0:
+        rows = []
+    elif offset == 0:
+        rows = list(qs.filter(where).order_by(*order_by)[:limit])
+    else:
+        # PostgreSQL would compute the groups/members subqueries for every skipped row too;
+        # pick the page's ids first, then annotate only those.
+        ids = count_qs.filter(where).order_by(*order_by).values("pk")[offset : offset + limit]
+        rows = list(qs.filter(pk__in=ids).order_by(*order_by))
     if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
         return Page(rows=rows, total=offset + len(rows))
     return Page(rows=rows, total=count_qs.filter(where).order_by().count())

@@ -7,6 +7,7 @@ functions; the SCIM views call the user and group functions.
 import hashlib
 import secrets
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,12 +169,19 @@ def _manager_display(manager_id: uuid.UUID | None) -> str | None:
     return found[0]
 
 
+def _statement_savepoint() -> AbstractContextManager[Any]:
+    """For a write that is one statement: in autocommit it is atomic by itself (no BEGIN and
+    COMMIT round trips); inside a caller's transaction a savepoint keeps that transaction
+    usable after a duplicate-userName error."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def scim_user_create(*, document: Any) -> User:
     fields = user_fields(document)
     manager_display = _manager_display(fields["manager_id"])
     email = fields.pop("email")
     try:
-        with transaction.atomic():
+        with _statement_savepoint():
             user = user_create(email=email, source=User.Source.SCIM, **fields)
     except IntegrityError as exc:
         raise _integrity_to_scim(exc) from exc
