@@ -132,6 +132,12 @@ class User(AbstractBaseUser):
             models.Index(fields=["external_id"], name="user_external_id_idx"),
             models.Index(Upper("email"), name="user_email_ci_idx"),
             models.Index(fields=["created", "id"], name="user_created_idx"),
+            # Pages of live users and their total (SCIM lists): index-only scans.
+            models.Index(
+                fields=["created", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="user_live_created_idx",
+            ),
             # SCIM filters on emails (`emails[type eq "work"].value eq "…"`) test containment
             # in the lower-cased list; see scim/filters/jsonlists.py. No fastupdate: Entra
             # looks up before each create, and a pending list makes every lookup scan it.
