@@ -27,12 +27,18 @@ from scim.views.base import ScimView
 class GroupEndpoint(ScimView):
     resource_type = "Group"
 
-    def document(self, group_id: object, projection: Projection, status: int = 200) -> Response:
+    def document(
+        self, group_id: object, projection: Projection, status: int = 200, *, cached: bool = False
+    ) -> Response:
+        """The group as a response; with `cached`, 304 when If-None-Match names this version."""
         group = group_get(group_id=str(group_id), with_members=projection.wants("members"))
         if group is None:
             raise not_found(f"Group {group_id} not found.")
+        tag = etag(group.version)
+        if cached and self.request.META.get("HTTP_IF_NONE_MATCH") == tag:
+            return self.respond(None, status=304, headers={"ETag": tag})
         document = projection.apply(group_document(group, base_url=self.base_url))
-        return self.respond(document, status=status, headers={"ETag": etag(group.version)})
+        return self.respond(document, status=status, headers={"ETag": tag})
 
 
 class GroupsView(GroupEndpoint):
@@ -60,7 +66,7 @@ class GroupsSearchView(ScimView):
 class GroupView(GroupEndpoint):
     def get(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
-        return self.document(resource_id, self.projection())
+        return self.document(resource_id, self.projection(), cached=True)
 
     def put(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id

@@ -178,3 +178,10 @@ def test_unknown_group_is_404(scim):
                                          **({} if method in ("get", "delete") else {"body": {
                                              "displayName": "x"}}))  # fmt: skip
         assert response.status_code == 404, method
+
+
+def test_if_none_match_gives_304(scim):
+    group_id = scim.post("/Groups", {"displayName": "G"}).json()["id"]
+    response = scim.get(f"/Groups/{group_id}", HTTP_IF_NONE_MATCH='W/"1"')
+    assert (response.status_code, response.content, response["ETag"]) == (304, b"", 'W/"1"')
+    assert scim.get(f"/Groups/{group_id}", HTTP_IF_NONE_MATCH='W/"2"').status_code == 200

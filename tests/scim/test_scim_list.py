@@ -191,3 +191,11 @@ def test_page_of_users_prefetches_groups_in_the_same_query(scim, many):
         scim.get("/Users?count=7")
     membership = Membership._meta.db_table
     assert len([q for q in queries.captured_queries if membership in q["sql"]]) == 1
+
+
+def test_entra_test_connection_gets_an_empty_list(scim):
+    response = scim.get('/Users?filter=userName eq "7ea8cc3b-5bd5-4c1b-a3a4-8d2d1a8ab6a2"')
+    assert response.status_code == 200
+    assert response.json() == {
+        "schemas": [LIST], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": [],
+    }  # fmt: skip
