@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
+from scim.listing import ListParams
 from scim.models import ScimToken
 from scim.services import event_record, token_authenticate
 from scim.values import Fields
@@ -194,6 +195,13 @@ class ScimView(APIView):
             return json.loads(raw)
         except ValueError:
             raise invalid_syntax("The request body is not valid JSON.") from None
+
+    def search_params(self) -> ListParams:
+        """The parameters of a SearchRequest body (POST …/.search, RFC 7644 §3.4.3)."""
+        body = self.body()
+        if not isinstance(body, dict):
+            raise invalid_syntax("A search request must be a JSON object.")
+        return ListParams.parse(Fields(body))
 
     def projection(self) -> Projection:
         query = self.query()

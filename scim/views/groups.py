@@ -20,7 +20,6 @@ from scim.services import (
     scim_group_replace,
 )
 from scim.users import etag
-from scim.values import Fields
 from scim.views.base import ScimView
 
 
@@ -58,8 +57,7 @@ class GroupsSearchView(ScimView):
     resource_type = "Group"
 
     def post(self, request: Request) -> Response:
-        body = self.body()
-        params = ListParams.parse(Fields(body if isinstance(body, dict) else {}))
+        params = self.search_params()
         return self.respond(resource_list(params, resource="Group", base_url=self.base_url))
 
 

@@ -3,13 +3,10 @@
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from scim.listing import ListParams, root_search
-from scim.values import Fields
+from scim.listing import root_search
 from scim.views.base import ScimView
 
 
 class RootSearchView(ScimView):
     def post(self, request: Request) -> Response:
-        body = self.body()
-        params = ListParams.parse(Fields(body if isinstance(body, dict) else {}))
-        return self.respond(root_search(params, base_url=self.base_url))
+        return self.respond(root_search(self.search_params(), base_url=self.base_url))

@@ -15,7 +15,6 @@ from scim.services import (
     scim_user_replace,
 )
 from scim.users import etag, user_document
-from scim.values import Fields
 from scim.views.base import ScimView
 
 
@@ -38,12 +37,8 @@ class UsersSearchView(ScimView):
     resource_type = "User"
 
     def post(self, request: Request) -> Response:
-        params = ListParams.parse(Fields(self.search_body()))
+        params = self.search_params()
         return self.respond(resource_list(params, resource="User", base_url=self.base_url))
-
-    def search_body(self) -> dict:
-        body = self.body()
-        return body if isinstance(body, dict) else {}
 
 
 class UserView(ScimView):
