@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from accounts.models import AuditEntry, Domain, Organisation, User
+from accounts.models import AuditEntry, Domain, Group, Organisation, User
 from accounts.slugs import slug_validate
 from accounts.tenancy import schema_clone_from_template
 
@@ -99,8 +99,13 @@ def user_soft_delete(*, user: User) -> None:
         session_epoch=F("session_epoch") + 1,
         version=F("version") + 1,
     )
+    # The groups and the reports change too, so their versions (SCIM ETags) move on.
+    now = timezone.now()
+    Group.objects.filter(memberships__user=user).update(version=F("version") + 1, last_modified=now)
     user.memberships.all().delete()
-    User.objects.filter(manager_id=user.pk).update(manager=None)
+    User.objects.filter(manager_id=user.pk).update(
+        manager=None, version=F("version") + 1, last_modified=now
+    )
 
 
 def audit_record(

@@ -192,6 +192,8 @@ def test_delete_is_a_soft_delete(scim, bob):
     fresh = reload(bob)
     assert fresh.deleted_at is not None and fresh.active is False
     assert in_schema("acme", Membership.objects.filter(user_id=bob.pk).count) == 0
+    # The group lost a member: its version (ETag) moved on.
+    assert scim.get(f"/Groups/{bob.engineers.pk}").json()["meta"]["version"] == 'W/"2"'
     assert all(u["id"] != str(bob.pk) for u in scim.get("/Users").json()["Resources"])
     # The userName is free again.
     assert scim.post("/Users", {"userName": "BOB@acme.test"}).status_code == 201
@@ -200,7 +202,8 @@ def test_delete_is_a_soft_delete(scim, bob):
 def test_deleting_a_manager_clears_the_reference(scim, bob, alice):
     assert scim.delete(f"/Users/{alice.pk}").status_code == 204
     assert ENTERPRISE not in scim.get(f"/Users/{bob.pk}?attributes=manager").json()
-    assert reload(bob).manager_id is None
+    fresh = reload(bob)
+    assert (fresh.manager_id, fresh.version) == (None, 2)
 
 
 def test_delete_with_a_stale_if_match_is_412(scim, bob):
