@@ -40,6 +40,21 @@ class Domain(DomainMixin):
     pass
 
 
+class SchemaTemplate(models.Model):
+    """The template schema as SQL, replayed to create an organisation's schema.
+
+    Replaying a dump is fast at any number of organisations, unlike cloning through the
+    catalog, whose cost grows with every schema in the database (see accounts.tenancy).
+    """
+
+    migrations_key = models.CharField(max_length=64, unique=True)
+    sql = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"schema template {self.migrations_key[:12]}"
+
+
 class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
         return self.get(user_name__iexact=username, deleted_at__isnull=True)

@@ -7,7 +7,11 @@ from django_tenants.routers import TenantSyncRouter
 from django_tenants.utils import get_public_schema_name
 
 # `accounts` is both a shared and a tenant app; these models belong to one side only.
-PUBLIC_ONLY = {("accounts", "organisation"), ("accounts", "domain")}
+PUBLIC_ONLY = {
+    ("accounts", "organisation"),
+    ("accounts", "domain"),
+    ("accounts", "schematemplate"),
+}
 TENANT_ONLY = {("accounts", "group"), ("accounts", "membership"), ("accounts", "auditentry")}
 
 

@@ -99,3 +99,36 @@ def test_slug_rules():
     for bad in ["", "a_b", "ab-", "UPPER", "x.y", "looop_template"]:
         with pytest.raises(InvalidSlug):
             slug_validate(bad)
+
+
+def _shape(schema: str) -> tuple[set, set, set]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default"
+            " FROM information_schema.columns WHERE table_schema = %s",
+            [schema],
+        )
+        columns = {tuple(str(v).replace(schema, "S") for v in row) for row in cursor.fetchall()}
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s", [schema])
+        indexes = {row[0].replace(f"{schema}.", "S.") for row in cursor.fetchall()}
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
+        migrations = set(cursor.fetchall())
+    return columns, indexes, migrations
+
+
+def test_new_schema_has_exactly_the_template_tables_indexes_and_migrations(acme):
+    from accounts.tenancy import TEMPLATE_SCHEMA
+
+    columns, indexes, migrations = _shape("acme")
+    assert (columns, indexes, migrations) == _shape(TEMPLATE_SCHEMA)
+    assert len(indexes) > 20 and len(migrations) > 10
+
+
+def test_schema_is_rebuilt_from_the_template_when_its_sql_is_missing(db):
+    from accounts.models import SchemaTemplate
+
+    SchemaTemplate.objects.all().delete()
+    run("umbrella", "--name", "Umbrella", "--admin-email", "u@umbrella.test")
+    assert SchemaTemplate.objects.count() == 1
+    with schema_context("umbrella"):
+        assert User.objects.get().user_name == "u@umbrella.test"
