@@ -19,6 +19,7 @@ from accounts.services import audit_record, user_create, user_set_active, user_s
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
+from scim.patch import patch_apply
 from scim.precompiled import OneRow
 from scim.selectors import group_get, user_get, users_live
 from scim.users import WRITABLE_FIELDS, user_document, user_fields
@@ -232,8 +233,6 @@ def scim_user_replace(*, user_id: str, document: Any, if_match: str | None = Non
 
 def scim_user_patch(*, user_id: str, body: Any, base_url: str, if_match: str | None = None) -> User:
     """Apply a PatchOp to the rendered document, then write it back like a PUT: all or nothing."""
-    from scim.patch import patch_apply
-
     try:
         with transaction.atomic():
             user = _user_lock(user_id, if_match)
@@ -359,8 +358,6 @@ def scim_group_patch(
     *, group_id: str, body: Any, base_url: str, if_match: str | None = None
 ) -> Group:
     """PATCH edits the document without members; member operations become set-based SQL."""
-    from scim.patch import patch_apply
-
     group = _group_lock(group_id, if_match)
     result = patch_apply(group_document(group, base_url=base_url), body, resource="Group")
     fields = group_fields(result.document)
