@@ -333,12 +333,16 @@ def _group_write(group: Group, fields: dict[str, Any], *, members_changed: int) 
     group.save(update_fields=[*changed, "version", "last_modified"])
 
 
-@transaction.atomic
 def scim_group_create(*, document: Any) -> Group:
+    """Entra creates groups without members (they follow in PATCHes): then this is one
+    INSERT, and the returned group carries its (empty) members for rendering."""
     fields = group_fields(document)
-    members = member_ids(Fields(document).get("members")) if isinstance(document, dict) else None
-    group = Group.objects.create(**fields)
-    group_members_add(group_id=group.pk, user_ids=members or [])
+    members = member_ids(Fields(document).get("members")) or []
+    with transaction.atomic() if members else _statement_savepoint():
+        group = Group.objects.create(**fields)
+        group_members_add(group_id=group.pk, user_ids=members)
+    if not members:
+        group.scim_members = []  # type: ignore[attr-defined]
     return group
 
 

@@ -27,7 +27,13 @@ class GroupEndpoint(ScimView):
     resource_type = "Group"
 
     def document(
-        self, group_id: object, projection: Projection, status: int = 200, *, cached: bool = False
+        self,
+        group_id: object,
+        projection: Projection,
+        status: int = 200,
+        *,
+        cached: bool = False,
+        created: bool = False,
     ) -> Response:
         """The group as a response; with `cached`, 304 when If-None-Match names this version."""
         group = group_get(group_id=str(group_id), with_members=projection.wants("members"))
@@ -36,8 +42,11 @@ class GroupEndpoint(ScimView):
         tag = etag(group.version)
         if cached and self.request.META.get("HTTP_IF_NONE_MATCH") == tag:
             return self.respond(None, status=304, headers={"ETag": tag})
-        document = projection.apply(group_document(group, base_url=self.base_url))
-        return self.respond(document, status=status, headers={"ETag": tag})
+        document = group_document(group, base_url=self.base_url)
+        headers = {"ETag": tag}
+        if created:
+            headers["Location"] = document["meta"]["location"]
+        return self.respond(projection.apply(document), status=status, headers=headers)
 
 
 class GroupsView(GroupEndpoint):
@@ -48,9 +57,12 @@ class GroupsView(GroupEndpoint):
     def post(self, request: Request) -> Response:
         group = scim_group_create(document=self.body())
         self.log_resource_id = str(group.pk)
-        response = self.document(group.pk, self.projection(), status=201)
-        response["Location"] = response.data["meta"]["location"]
-        return response
+        projection = self.projection()
+        if not hasattr(group, "scim_members"):  # created with members: read them back
+            return self.document(group.pk, projection, status=201, created=True)
+        document = group_document(group, base_url=self.base_url)
+        headers = {"Location": document["meta"]["location"], "ETag": etag(group.version)}
+        return self.respond(projection.apply(document), status=201, headers=headers)
 
 
 class GroupsSearchView(ScimView):
