@@ -143,7 +143,7 @@ class _Patcher:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise invalid_value("Attribute names must be strings.")
-            if prefix is None and key.lower() == "schemas":
+            if key.lower() == "schemas":  # a partial resource may echo its schemas
                 continue
             target = target_resolve(f"{prefix}:{key}" if prefix else key, self.resource)
             if target.read_only:

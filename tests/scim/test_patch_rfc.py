@@ -84,6 +84,14 @@ def test_add_to_a_complex_attribute_the_user_lacks():
     ) == with_changes(name={"givenName": "Babs"})
 
 
+def test_extension_value_may_echo_its_schemas():
+    """scim2-tester sends the extension object with its own `schemas`; it is not data."""
+    expected = user_document()
+    expected[ENTERPRISE]["department"] = "Rides"
+    value = {"schemas": [ENTERPRISE], "department": "Rides"}
+    assert apply({"op": "replace", "path": ENTERPRISE, "value": value}) == expected
+
+
 def test_add_extension_attributes_through_the_extension_urn():
     expected = user_document()
     expected[ENTERPRISE]["division"] = "Theme Park"
