@@ -9,11 +9,26 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, JSONField, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, Membership, User
 from scim.precompiled import OneRow
+
+
+class _InPage(Func):
+    """`id = ANY(ARRAY(<page ids>))`: the ids subquery runs once as an InitPlan.
+
+    With `id IN (<subquery>)` a table without statistics yet (a new organisation during
+    its first Entra sync) could be planned as a re-run of the subquery per row: 84 ms per
+    page of 100 at 1,000 users instead of 11 ms.
+    """
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+    conditional = True
 
 
 @dataclass
@@ -134,7 +149,7 @@ def page_get(
         # PostgreSQL would compute the groups/members subqueries for every skipped row too;
         # pick the page's ids first, then annotate only those.
         ids = count_qs.filter(where).order_by(*order_by).values("pk")[offset : offset + limit]
-        rows = list(qs.filter(pk__in=ids).order_by(*order_by))
+        rows = list(qs.filter(_InPage(F("pk"), ArraySubquery(ids))).order_by(*order_by))
     if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
         return Page(rows=rows, total=offset + len(rows))
     return Page(rows=rows, total=count_qs.filter(where).order_by().count())
