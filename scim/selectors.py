@@ -14,6 +14,7 @@ from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, Que
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, Membership, User
+from accounts.selectors import users_live
 from scim.precompiled import OneRow
 
 
@@ -42,10 +43,6 @@ def _uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):
         return None
-
-
-def users_live() -> QuerySet[User]:
-    return User.objects.filter(deleted_at__isnull=True)
 
 
 _USER = User._meta.db_table

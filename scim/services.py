@@ -15,13 +15,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Group, Membership, User
+from accounts.selectors import users_live
 from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
 from scim.patch import patch_apply
 from scim.precompiled import OneRow
-from scim.selectors import group_get, user_get, users_live
+from scim.selectors import group_get, user_get
 from scim.users import WRITABLE_FIELDS, user_document, user_fields
 from scim.values import Fields
 

@@ -12,12 +12,9 @@ from scim2_filter_parser import ast
 
 from scim.errors import invalid_filter
 from scim.filters.values import Kind
+from scim.schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 Resource = Literal["User", "Group"]
-
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 @dataclass(frozen=True)
@@ -154,8 +151,8 @@ GROUP_CORE: Mapping[str, Attribute] = {
 
 # Schema URN -> its attributes, per resource; the first schema is the core one.
 SCHEMAS: Mapping[Resource, Mapping[str, Mapping[str, Attribute]]] = {
-    "User": {CORE_USER: USER_CORE, ENTERPRISE_USER: USER_ENTERPRISE},
-    "Group": {CORE_GROUP: GROUP_CORE},
+    "User": {USER_SCHEMA: USER_CORE, ENTERPRISE_SCHEMA: USER_ENTERPRISE},
+    "Group": {GROUP_SCHEMA: GROUP_CORE},
 }
 
 
