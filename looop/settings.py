@@ -127,6 +127,7 @@ def _database() -> dict:
     # django-tenants' backend, minus redundant `SET search_path` round trips (looop/db/base.py).
     config["ENGINE"] = "looop.db"
     config["CONN_HEALTH_CHECKS"] = True
+    config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     # Parallel test runs (several checkouts on one server) each get their own database.
     config["TEST"] = {"NAME": f"test_looop_{env_str('LOOOP_TEST_DB', 'main')}"}
     return config
