@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
 from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
+from looop.db.async_commit import execute_returning
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
@@ -122,12 +123,12 @@ _EVENT_INSERT = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(
 
 def event_record(**fields: Any) -> ProvisioningEvent:
     """Record one provisioning event. Every SCIM request writes one, so this is a single
-    INSERT without the ORM's save machinery."""
+    INSERT without the ORM's save machinery, committed without waiting for the disk."""
     event = ProvisioningEvent(**fields)
     values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _EVENT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_EVENT_INSERT, values)
-        event.pk = cursor.fetchone()[0]
+    row = execute_returning(_EVENT_INSERT, values)
+    assert row is not None
+    event.pk = row[0]
     event._state.adding = False
     return event
 
