@@ -4,6 +4,7 @@ The same parameters come from a query string (GET) or a SearchRequest body (POST
 Filters become a Django Q (scim.filters) and run in SQL; totalResults is counted in SQL.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -127,6 +128,22 @@ def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> d
     )
     resources = [_render(resource, row, base_url, params.projection) for row in page.rows]
     return list_document(resources, total=page.total, start_index=params.start_index)
+
+
+def user_list_json(params: ListParams, *, base_url: str) -> str:
+    """`resource_list` for users without `attributes`/`excludedAttributes`, as JSON text:
+    each document comes rendered from PostgreSQL (scim/user_json.py)."""
+    assert params.projection.is_identity
+    page = selectors.user_json_page(
+        where=_where(params, "User"),
+        order_by=_order(params, "User"),
+        offset=params.start_index - 1,
+        limit=params.count,
+        base_url=base_url,
+    )
+    envelope = json.dumps(list_document([], total=page.total, start_index=params.start_index))
+    envelope = envelope.replace('"itemsPerPage": 0', f'"itemsPerPage": {len(page.rows)}', 1)
+    return envelope.replace('"Resources": []', f'"Resources": [{",".join(page.rows)}]', 1)
 
 
 def root_search(params: ListParams, *, base_url: str) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
+from scim import user_json
 from scim.precompiled import OneRow
 
 
@@ -126,6 +128,28 @@ def group_get(
     return None if pk is None else _GROUPS[(with_members, for_update)].get(pk)
 
 
+def _page_total(rows: list[Any], *, offset: int, limit: int, count_qs: QuerySet[Any]) -> int:
+    """A short page is the end of the results: only a full (or empty) one needs a COUNT."""
+    if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
+        return offset + len(rows)
+    return count_qs.order_by().count()
+
+
+def user_json_page(
+    *, where: Q, order_by: list[Any], offset: int, limit: int, base_url: str
+) -> Page:
+    """A page of live users as SCIM documents rendered by PostgreSQL (scim/user_json.py)."""
+    live = users_live().filter(where)
+    rows: list[str] = []
+    if limit > 0:
+        ids = live.order_by(*order_by).values("pk")[offset : offset + limit]
+        ids_sql, ids_params = ids.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(user_json.page_sql(ids_sql), [base_url, *ids_params])
+            rows = [row[0] for row in cursor.fetchall()]
+    return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count_qs=live))
+
+
 def page_get(
     qs: QuerySet[Any],
     *,
@@ -147,6 +171,5 @@ def page_get(
         # pick the page's ids first, then annotate only those.
         ids = count_qs.filter(where).order_by(*order_by).values("pk")[offset : offset + limit]
         rows = list(qs.filter(_InPage(F("pk"), ArraySubquery(ids))).order_by(*order_by))
-    if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
-        return Page(rows=rows, total=offset + len(rows))
-    return Page(rows=rows, total=count_qs.filter(where).order_by().count())
+    total = _page_total(rows, offset=offset, limit=limit, count_qs=count_qs.filter(where))
+    return Page(rows=rows, total=total)

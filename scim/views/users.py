@@ -1,12 +1,13 @@
 """/Users and /Users/{id}: GET, POST, PUT, PATCH, DELETE (RFC 7644 §3)."""
 
+from django.http import HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
 from scim.attributes import Projection
 from scim.errors import not_found
-from scim.listing import ListParams, resource_list
+from scim.listing import ListParams, resource_list, user_list_json
 from scim.selectors import user_get
 from scim.services import (
     scim_user_create,
@@ -21,8 +22,10 @@ from scim.views.base import ScimView
 class UsersView(ScimView):
     resource_type = "User"
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         params = ListParams.parse(self.query())
+        if params.projection.is_identity:  # whole documents: rendered by PostgreSQL
+            return self.respond_json(user_list_json(params, base_url=self.base_url))
         return self.respond(resource_list(params, resource="User", base_url=self.base_url))
 
     def post(self, request: Request) -> Response:
