@@ -80,7 +80,9 @@ def phase_b(conn: loadgen.Connection, job: tuple[int, list[str]]) -> tuple[str, 
             "schemas": [PATCH_OP],
             "Operations": [{"op": "Add", "path": "members", "value": value}],
         }
-        status, _ = conn.request("PATCH", HOST, f"/scim/v2/Groups/{group['id']}", patch)
+        status, _ = conn.request(
+            "PATCH", HOST, f"/scim/v2/Groups/{group['id']}", patch, parse=False
+        )
         assert status in (200, 204), status
     return group["id"], members
 
@@ -91,7 +93,11 @@ def phase_c(conn: loadgen.Connection, user_id: str) -> None:
         {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Research"},
     ]
     status, _ = conn.request(
-        "PATCH", HOST, f"/scim/v2/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": ops}
+        "PATCH",
+        HOST,
+        f"/scim/v2/Users/{user_id}",
+        {"schemas": [PATCH_OP], "Operations": ops},
+        parse=False,
     )
     assert status in (200, 204), status
 
@@ -99,18 +105,23 @@ def phase_c(conn: loadgen.Connection, user_id: str) -> None:
 def phase_d(conn: loadgen.Connection, user_id: str) -> None:
     ops = [{"op": "Replace", "path": "active", "value": "False"}]
     status, _ = conn.request(
-        "PATCH", HOST, f"/scim/v2/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": ops}
+        "PATCH",
+        HOST,
+        f"/scim/v2/Users/{user_id}",
+        {"schemas": [PATCH_OP], "Operations": ops},
+        parse=False,
     )
     assert status in (200, 204), status
 
 
 def phase_e_pages(conn: loadgen.Connection, start_index: int) -> None:
-    status, page = conn.request("GET", HOST, f"/scim/v2/Users?startIndex={start_index}&count=100")
-    assert status == 200 and len(page["Resources"]) > 0, status
+    path = f"/scim/v2/Users?startIndex={start_index}&count=100"
+    status, page = conn.request("GET", HOST, path, parse=False)  # parsing would load the client
+    assert status == 200 and b'"userName"' in page, status
 
 
 def phase_e_get(conn: loadgen.Connection, user_id: str) -> None:
-    status, _ = conn.request("GET", HOST, f"/scim/v2/Users/{user_id}")
+    status, _ = conn.request("GET", HOST, f"/scim/v2/Users/{user_id}", parse=False)
     assert status == 200, status
 
 
@@ -118,7 +129,11 @@ def phase_f(conn: loadgen.Connection, job: tuple[str, str]) -> None:
     group_id, member_id = job
     ops = [{"op": "Remove", "path": "members", "value": [{"value": member_id}]}]
     status, _ = conn.request(
-        "PATCH", HOST, f"/scim/v2/Groups/{group_id}", {"schemas": [PATCH_OP], "Operations": ops}
+        "PATCH",
+        HOST,
+        f"/scim/v2/Groups/{group_id}",
+        {"schemas": [PATCH_OP], "Operations": ops},
+        parse=False,
     )
     assert status in (200, 204), status
 
