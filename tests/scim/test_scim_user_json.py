@@ -62,9 +62,7 @@ def users(scim) -> list[dict]:
     """Users covering every shape: full, bare, with a manager (named or not), in groups."""
     rich = _create(scim, RICH)
     bare = _create(scim, {"schemas": [USER_SCHEMA], "userName": "bare@acme.test"})
-    unset = _create(
-        scim, {"schemas": [USER_SCHEMA], "userName": "unset@acme.test", "active": None}
-    )
+    unset = _create(scim, {"schemas": [USER_SCHEMA], "userName": "unset@acme.test", "active": None})
     boss = _create(
         scim,
         {
