@@ -141,9 +141,12 @@ def user_list_json(params: ListParams, *, base_url: str) -> str:
         limit=params.count,
         base_url=base_url,
     )
-    envelope = json.dumps(list_document([], total=page.total, start_index=params.start_index))
-    envelope = envelope.replace('"itemsPerPage": 0', f'"itemsPerPage": {len(page.rows)}', 1)
-    return envelope.replace('"Resources": []', f'"Resources": [{",".join(page.rows)}]', 1)
+    envelope = json.dumps(
+        list_document([], total=page.total, start_index=params.start_index),
+        separators=(",", ":"),  # compact, as the other responses
+    )
+    envelope = envelope.replace('"itemsPerPage":0', f'"itemsPerPage":{len(page.rows)}', 1)
+    return envelope.replace('"Resources":[]', f'"Resources":[{",".join(page.rows)}]', 1)
 
 
 def root_search(params: ListParams, *, base_url: str) -> dict[str, Any]:
