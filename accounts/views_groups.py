@@ -5,7 +5,7 @@ import uuid
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.paging import page_of
+from accounts.paging import page_of, search_query
 from accounts.permissions import admin_required
 from accounts.selectors import group_get, group_members, groups_search
 
@@ -15,7 +15,7 @@ MEMBERS_PER_PAGE = 50
 
 @admin_required
 def groups_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    query = search_query(request)
     page = page_of(groups_search(query=query), request, GROUPS_PER_PAGE)
     return render(request, "console/groups_list.html", {"page": page, "query": query})
 
@@ -25,7 +25,7 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     group = group_get(group_id=group_id)
     if group is None:
         raise Http404("No such group in this organisation.")
-    query = request.GET.get("q", "")[:200]
+    query = search_query(request)
     page = page_of(group_members(group=group, query=query), request, MEMBERS_PER_PAGE)
     return render(
         request, "console/group_detail.html", {"group": group, "page": page, "query": query}

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import PersonCreateForm, PersonEditForm
 from accounts.models import User
-from accounts.paging import page_of
+from accounts.paging import page_of, search_query
 from accounts.permissions import admin_required
 from accounts.selectors import audit_entries, user_get, user_groups, users_search
 from accounts.services import (
@@ -40,7 +40,7 @@ def _back_to(person: User) -> HttpResponseRedirect:
 
 @admin_required
 def people_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    query = search_query(request)
     page = page_of(users_search(query=query), request, PEOPLE_PER_PAGE)
     return render(request, "console/people_list.html", {"page": page, "query": query})
 

@@ -1,8 +1,9 @@
 """Reads for the SCIM API, with a fixed number of queries whatever the page size.
 
-A user's groups and a group's members come back in the same query as the rows, as a
-correlated jsonb_agg subquery, so a page of 200 users is one query, not 201. When
-`members` is not wanted, the membership table is not touched.
+A user's groups and a group's members come back in the same query as the rows, so a page
+of 200 users is one query, not 201: for whole user documents, aggregated once for the page
+(scim/user_json.py); otherwise as a correlated jsonb_agg subquery. When `members` is not
+wanted, the membership table is not touched.
 """
 
 import uuid

@@ -44,7 +44,7 @@ _MANAGER = f"""CASE WHEN {_column("manager_id")} IS NOT NULL THEN json_build_obj
 
 _ENTERPRISE_PAIRS = [(attr, _column(f)) for attr, f in ENTERPRISE_FIELDS]
 _ENTERPRISE_SET = " OR ".join(
-    f"{sql} IS NOT NULL" for sql in [s for _, s in _ENTERPRISE_PAIRS] + [_column("manager_id")]
+    f"{_column(f)} IS NOT NULL" for f in [*(f for _, f in ENTERPRISE_FIELDS), "manager_id"]
 )
 _ENTERPRISE = f"""CASE WHEN {_ENTERPRISE_SET} THEN json_build_object(
     {", ".join(f"'{attr}', {sql}" for attr, sql in _ENTERPRISE_PAIRS)},

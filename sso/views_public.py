@@ -47,6 +47,16 @@ def _organisation_for_flow(slug: str) -> Organisation:
     return organisation
 
 
+def _refused(request: HttpRequest, refused: SignInRefused, start: FlowStart | None) -> HttpResponse:
+    """The refusal page, linking back to where this flow started."""
+    return refusal_response(
+        request,
+        refused,
+        organisation=start.organisation if start else None,
+        back_url=_back_url(start),
+    )
+
+
 def _back_url(start: FlowStart | None) -> str:
     if start is None:
         return public_url("/find")
@@ -73,12 +83,7 @@ class MicrosoftLoginView(OIDCAuthenticationRequestView):
             app = microsoft_app()
             metadata = discovery_cache.get(app.discovery_url)
         except SignInRefused as refused:
-            return refusal_response(
-                request,
-                refused,
-                organisation=start.organisation if start else None,
-                back_url=_back_url(start),
-            )
+            return _refused(request, refused, start)
 
         state = get_random_string(self.get_settings("OIDC_STATE_SIZE"))
         code_verifier = get_random_string(self.get_settings("OIDC_PKCE_CODE_VERIFIER_SIZE"))
@@ -146,12 +151,7 @@ class MicrosoftCallbackView(OIDCAuthenticationCallbackView):
                 nonce=entry["nonce"],
             )
         except SignInRefused as refused:
-            return refusal_response(
-                request,
-                refused,
-                organisation=start.organisation if start else None,
-                back_url=_back_url(start),
-            )
+            return _refused(request, refused, start)
         ticket = ticket_issue(start=start, identity=identity)
         response = HttpResponseRedirect(
             org_url(start.organisation, f"{COMPLETE_PATH}?{urlencode({'ticket': ticket})}")

@@ -11,20 +11,11 @@ own transaction so that failed and rolled-back requests are logged too.
 import json
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import (
-    DatabaseError,
-    DataError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    connection,
-    transaction,
-)
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import APIException, MethodNotAllowed
@@ -34,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from looop.db.health_check import as_health_check
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
 from scim.listing import ListParams
@@ -112,7 +104,7 @@ class ScimView(APIView):
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise ScimError(401, "Malformed Authorization header: expected 'Bearer <token>'.")
-        token = _as_first_query(lambda: token_authenticate(secret.strip()))
+        token = as_health_check(lambda: token_authenticate(secret.strip()))
         if token is None:
             raise ScimError(401, "The token is invalid, revoked or expired.")
         return token
@@ -236,29 +228,6 @@ class ScimView(APIView):
         """A 200 whose body is already JSON text, in the negotiated media type."""
         media_type = getattr(self.request, "accepted_media_type", SCIM_MEDIA_TYPE)
         return HttpResponse(body.encode(), content_type=media_type)
-
-
-def _as_first_query(lookup: Callable[[], ScimToken | None]) -> ScimToken | None:
-    """Run the token lookup as the request's connection health check.
-
-    With CONN_HEALTH_CHECKS Django sends `SELECT 1` before a reused connection's first
-    query in each request: a round trip on every SCIM request. The token lookup is
-    read-only, so it can be that check itself: if the connection turns out to be dead,
-    it is reopened and the lookup runs once more.
-    """
-    if (
-        connection.connection is None
-        or not connection.health_check_enabled
-        or connection.health_check_done
-        or connection.in_atomic_block
-    ):
-        return lookup()
-    connection.health_check_done = True
-    try:
-        return lookup()
-    except (OperationalError, InterfaceError):
-        connection.close()
-        return lookup()
 
 
 class NotFoundView(ScimView):
