@@ -16,6 +16,7 @@ from accounts.models import Group
 from scim import selectors
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_value
+from scim.filters.equality import Equality, simple_equality
 from scim.groups import group_document
 from scim.schemas import LIST_RESPONSE_SCHEMA
 from scim.users import user_document
@@ -103,6 +104,13 @@ def _order(params: ListParams, resource: Resource) -> list[Any]:
     return [ordering, "id"]
 
 
+def _equality(params: ListParams, resource: Resource) -> Equality | None:
+    """Entra's lookup by one attribute, in the default order: a precompiled query."""
+    if not params.filter or params.sort_by or params.descending:
+        return None
+    return simple_equality(params.filter, resource)
+
+
 def _queryset(resource: Resource, projection: Projection) -> Any:
     if resource == "User":
         return selectors.users_for_scim(with_groups=projection.wants("groups"))
@@ -118,14 +126,22 @@ def _render(resource: Resource, row: Any, base_url: str, projection: Projection)
 
 
 def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> dict[str, Any]:
-    page = selectors.page_get(
-        _queryset(resource, params.projection),
-        count_qs=selectors.users_live() if resource == "User" else Group.objects.all(),
-        where=_where(params, resource),
-        order_by=_order(params, resource),
-        offset=params.start_index - 1,
-        limit=params.count,
-    )
+    offset, limit = params.start_index - 1, params.count
+    equality = _equality(params, resource)
+    if equality is not None:
+        related = params.projection.wants("groups" if resource == "User" else "members")
+        page = selectors.lookup_page(
+            resource, equality=equality, related=related, offset=offset, limit=limit
+        )
+    else:
+        page = selectors.page_get(
+            _queryset(resource, params.projection),
+            count_qs=selectors.users_live() if resource == "User" else Group.objects.all(),
+            where=_where(params, resource),
+            order_by=_order(params, resource),
+            offset=offset,
+            limit=limit,
+        )
     resources = [_render(resource, row, base_url, params.projection) for row in page.rows]
     return list_document(resources, total=page.total, start_index=params.start_index)
 
@@ -134,13 +150,20 @@ def user_list_json(params: ListParams, *, base_url: str) -> str:
     """`resource_list` for users without `attributes`/`excludedAttributes`, as JSON text:
     each document comes rendered from PostgreSQL (scim/user_json.py)."""
     assert params.projection.is_identity
-    page = selectors.user_json_page(
-        where=_where(params, "User"),
-        order_by=_order(params, "User"),
-        offset=params.start_index - 1,
-        limit=params.count,
-        base_url=base_url,
-    )
+    offset, limit = params.start_index - 1, params.count
+    equality = _equality(params, "User")
+    if equality is not None:
+        page = selectors.user_json_lookup(
+            equality=equality, offset=offset, limit=limit, base_url=base_url
+        )
+    else:
+        page = selectors.user_json_page(
+            where=_where(params, "User"),
+            order_by=_order(params, "User"),
+            offset=offset,
+            limit=limit,
+            base_url=base_url,
+        )
     envelope = json.dumps(
         list_document([], total=page.total, start_index=params.start_index),
         separators=(",", ":"),  # compact, as the other responses

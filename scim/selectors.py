@@ -7,7 +7,9 @@ wanted, the membership table is not touched.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -18,7 +20,9 @@ from django.db.models.expressions import RawSQL
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
 from scim import user_json
-from scim.precompiled import OneRow
+from scim.filters import Resource, filter_to_q
+from scim.filters.equality import Equality
+from scim.precompiled import Compiled, OneRow
 
 
 class _InPage(Func):
@@ -129,11 +133,17 @@ def group_get(
     return None if pk is None else _GROUPS[(with_members, for_update)].get(pk)
 
 
-def _page_total(rows: list[Any], *, offset: int, limit: int, count_qs: QuerySet[Any]) -> int:
+def _page_total(rows: list[Any], *, offset: int, limit: int, count: Callable[[], int]) -> int:
     """A short page is the end of the results: only a full (or empty) one needs a COUNT."""
     if 0 < len(rows) < limit or (offset == 0 and limit > 0 and not rows):
         return offset + len(rows)
-    return count_qs.order_by().count()
+    return count()
+
+
+def _user_json_rows(ids_sql: str, ids_params: list[Any], base_url: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(user_json.page_sql(ids_sql), [base_url, *ids_params])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def user_json_page(
@@ -144,11 +154,72 @@ def user_json_page(
     rows: list[str] = []
     if limit > 0:
         ids = live.order_by(*order_by).values("pk")[offset : offset + limit]
-        ids_sql, ids_params = ids.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(user_json.page_sql(ids_sql), [base_url, *ids_params])
-            rows = [row[0] for row in cursor.fetchall()]
-    return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count_qs=live))
+        rows = _user_json_rows(*ids.query.sql_with_params(), base_url)
+    total = _page_total(rows, offset=offset, limit=limit, count=live.order_by().count)
+    return Page(rows=rows, total=total)
+
+
+# --- lookups by one attribute (scim.filters.equality), compiled once per shape ---------
+
+_PLACEHOLDER = "looop:lookup-value"
+_LOOKUP_ORDER = ("created", "id")
+
+
+def _lookup_where(resource: Resource, attribute: str, value: str) -> Q:
+    return filter_to_q(Equality(attribute, value).as_filter(), resource)
+
+
+# The cache keys hold the shape only, never a looked-up value.
+@lru_cache(maxsize=64)
+def _user_ids_lookup(attribute: str, offset: int, limit: int) -> Compiled[User]:
+    where = _lookup_where("User", attribute, _PLACEHOLDER)
+    ids = users_live().filter(where).order_by(*_LOOKUP_ORDER).values("pk")
+    return Compiled.of(ids[offset : offset + limit], _PLACEHOLDER)
+
+
+@lru_cache(maxsize=64)
+def _rows_lookup(
+    resource: Resource, attribute: str, related: bool, offset: int, limit: int
+) -> Compiled[Any]:
+    where = _lookup_where(resource, attribute, _PLACEHOLDER)
+    if resource == "User":
+        qs: QuerySet[Any] = users_for_scim(with_groups=related)
+    else:
+        qs = groups_for_scim(with_members=related)
+    rows = qs.filter(where).order_by(*_LOOKUP_ORDER)[offset : offset + limit]
+    return Compiled.of(rows, _PLACEHOLDER)
+
+
+def _lookup_page(
+    rows: list[Any], resource: Resource, equality: Equality, offset: int, limit: int
+) -> Page:
+    base = users_live() if resource == "User" else Group.objects.all()
+
+    def count() -> int:
+        return base.filter(_lookup_where(resource, *astuple(equality))).count()
+
+    return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count=count))
+
+
+def user_json_lookup(*, equality: Equality, offset: int, limit: int, base_url: str) -> Page:
+    """`user_json_page` for Entra's lookup by one attribute, in the default order."""
+    rows: list[str] = []
+    if limit > 0:
+        ids = _user_ids_lookup(equality.attribute, offset, limit)
+        rows = _user_json_rows(ids.sql, ids.bind(equality.value), base_url)
+    return _lookup_page(rows, "User", equality, offset, limit)
+
+
+def lookup_page(
+    resource: Resource, *, equality: Equality, related: bool, offset: int, limit: int
+) -> Page:
+    """`page_get` for Entra's lookup by one attribute, in the default order. `related`:
+    with the users' groups or the groups' members."""
+    rows: list[Any] = []
+    if limit > 0:
+        compiled = _rows_lookup(resource, equality.attribute, related, offset, limit)
+        rows = compiled.rows(equality.value)
+    return _lookup_page(rows, resource, equality, offset, limit)
 
 
 def page_get(
@@ -172,5 +243,5 @@ def page_get(
         # pick the page's ids first, then annotate only those.
         ids = count_qs.filter(where).order_by(*order_by).values("pk")[offset : offset + limit]
         rows = list(qs.filter(_InPage(F("pk"), ArraySubquery(ids))).order_by(*order_by))
-    total = _page_total(rows, offset=offset, limit=limit, count_qs=count_qs.filter(where))
-    return Page(rows=rows, total=total)
+    count = count_qs.filter(where).order_by().count
+    return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count=count))
