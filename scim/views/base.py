@@ -161,7 +161,7 @@ class ScimView(APIView):
             "method": request.method or "",
             "path": request.get_full_path()[:2048],
             "resource_type": self.resource_type,
-            "resource_id": self.log_resource_id,
+            "resource_id": self.log_resource_id[:64],
             "status": status,
             "scim_type": (error.scim_type or "") if error else "",
             "detail": error.detail[:2000] if error else "",

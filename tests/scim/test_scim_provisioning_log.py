@@ -47,6 +47,13 @@ def test_every_request_writes_one_event(scim):
         assert timezone.now() - event.at < timedelta(minutes=1)
 
 
+def test_an_overlong_resource_id_is_logged_shortened(scim):
+    long_id = "x" * 300
+    response = scim.get(f"/Users/{long_id}")
+    assert response.status_code == 404
+    assert events()[-1][:5] == ("GET", f"/scim/v2/Users/{long_id}", "User", "x" * 64, 404)
+
+
 def test_a_rolled_back_request_is_still_logged(scim):
     group = scim.post("/Groups", {"displayName": "G"}).json()
     stranger = "00000000-0000-0000-0000-00000000000a"
