@@ -102,3 +102,14 @@ def test_audit_entries_filter_by_prefix_and_target(alice, bob):
         assert [e.action for e in audit_entries(actions=("organisation.",))] == [
             "organisation.microsoft_enable"
         ]
+
+
+def test_people_created_without_a_password_get_distinct_unusable_ones(acme):
+    from accounts.services import user_create
+
+    with schema_context("acme"):
+        first = user_create(user_name="np1@acme.test")
+        second = user_create(user_name="np2@acme.test")
+        stored = set(User.objects.filter(pk__in=[first.pk, second.pk]).values_list("password"))
+    assert not first.has_usable_password() and not second.has_usable_password()
+    assert len(stored) == 2 and all(p.startswith("!") and len(p) > 30 for (p,) in stored)
