@@ -18,6 +18,7 @@ from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
 from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
 from looop.db.async_commit import execute_returning
+from looop.db.rows import row_insert, row_update
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
@@ -237,7 +238,7 @@ def _user_write(user: User, fields: dict[str, Any]) -> None:
     for f in changed:
         setattr(user, f, fields[f])
     user.version += 1
-    user.save(update_fields=[*changed, "version", "last_modified"])
+    row_update(user, [*changed, "version", "last_modified"])
 
 
 def scim_user_replace(*, user_id: str, document: Any, if_match: str | None = None) -> User:
@@ -350,7 +351,7 @@ def _group_write(group: Group, fields: dict[str, Any], *, members_changed: int) 
     for f in changed:
         setattr(group, f, fields[f])
     group.version += 1
-    group.save(update_fields=[*changed, "version", "last_modified"])
+    row_update(group, [*changed, "version", "last_modified"])
 
 
 def scim_group_create(*, document: Any) -> Group:
@@ -359,7 +360,8 @@ def scim_group_create(*, document: Any) -> Group:
     fields = group_fields(document)
     members = member_ids(Fields(document).get("members")) or []
     with transaction.atomic() if members else _statement_savepoint():
-        group = Group.objects.create(**fields)
+        group = Group(**fields)
+        row_insert(group)
         group_members_add(group_id=group.pk, user_ids=members)
     if not members:
         group.scim_members = []  # type: ignore[attr-defined]

@@ -1,0 +1,59 @@
+"""`save()` for rows written on every SCIM request, as one precompiled statement.
+
+`Model.save()` compiles its INSERT or UPDATE each time and runs the save machinery
+(signals, parent models, field checks): about 0.2 ms of CPU for a user, more than the
+database spends on the row. These helpers run the same statement with the same field
+values (`pre_save` fills `auto_now` and `auto_now_add`), compiled once per model and set
+of fields. They send no `pre_save`/`post_save` signals, so use them only for models that
+have no receivers and no multi-table inheritance.
+"""
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from django.db import DatabaseError, connection
+from django.db.models import Field, Model
+
+
+@lru_cache(maxsize=128)
+def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
+    fields = tuple(f for f in model._meta.concrete_fields if not f.generated)
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    return sql, fields
+
+
+@lru_cache(maxsize=128)
+def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
+    fields = tuple(model._meta.get_field(name) for name in names)
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields),
+        connection.ops.quote_name(model._meta.pk.column),
+    )
+    return sql, fields
+
+
+def row_insert(obj: Model) -> None:
+    """`obj.save(force_insert=True)` for a model whose primary key has a Python default."""
+    sql, fields = _insert_sql(type(obj))
+    if obj.pk is None:
+        raise ValueError("row_insert needs the primary key set before the insert.")
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def row_update(obj: Model, names: Sequence[str]) -> None:
+    """`obj.save(update_fields=names)`."""
+    sql, fields = _update_sql(type(obj), tuple(names))
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, obj.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
