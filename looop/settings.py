@@ -215,6 +215,10 @@ SLUG_CHECKS_PER_MINUTE = env_int("LOOOP_SLUG_CHECKS_PER_MINUTE", 60)
 SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
 SCIM_MAX_RESULTS = env_int("LOOOP_SCIM_MAX_RESULTS", 200)
 SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
+# Events are written in batches this often (0: each in its own INSERT), and at most this
+# many wait in a process while the database is unreachable (see scim/event_log.py).
+SCIM_EVENT_FLUSH_MS = env_int("LOOOP_SCIM_EVENT_FLUSH_MS", 200)
+SCIM_EVENT_QUEUE_MAX = env_int("LOOOP_SCIM_EVENT_QUEUE_MAX", 100_000)
 
 # Sign in with Microsoft (sso/): one multi-tenant Entra ID app registration. The authority
 # is a setting so that tests can point it at a local OpenID Connect provider.

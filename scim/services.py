@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -19,7 +20,9 @@ from accounts.selectors import users_live
 from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
 from looop.db.async_commit import execute_returning
 from looop.db.rows import row_insert, row_update
+from scim import event_log
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
+from scim.event_log import EVENT_COLUMNS, EVENT_FIELDS, event_row
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
 from scim.patch import patch_apply
@@ -114,14 +117,8 @@ def token_authenticate(secret: str) -> ScimToken | None:
     return token
 
 
-_EVENT_COLUMNS = (
-    "at", "token", "token_name", "method", "path", "resource_type", "resource_id", "status",
-    "scim_type", "detail", "duration_ms",
-)  # fmt: skip
 _EVENT_INSERT = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(
-    ProvisioningEvent._meta.db_table,
-    ", ".join(ProvisioningEvent._meta.get_field(name).column for name in _EVENT_COLUMNS),
-    ", ".join(["%s"] * len(_EVENT_COLUMNS)),
+    ProvisioningEvent._meta.db_table, EVENT_COLUMNS, ", ".join(["%s"] * len(EVENT_FIELDS))
 )
 
 
@@ -139,17 +136,31 @@ def event_record(
     scim_type: str = "",
     detail: str = "",
 ) -> int:
-    """Record one provisioning event and return its id. Every SCIM request writes one, so
-    this is a single INSERT of plain values, without a model instance or the ORM's save
-    machinery, committed without waiting for the disk."""
-    token_id = token.pk if token is not None else None
-    values = [
-        at, token_id, token_name, method, path, resource_type, resource_id, status,
-        scim_type, detail, duration_ms,
-    ]  # fmt: skip
-    row = execute_returning(_EVENT_INSERT, values)
-    assert row is not None
-    return row[0]
+    """Record one provisioning event now and return its id: a single INSERT of plain values,
+    committed without waiting for the disk (or in the caller's transaction)."""
+    row = event_row(
+        at=at, method=method, path=path, status=status, duration_ms=duration_ms,
+        token_id=token.pk if token is not None else None, token_name=token_name,
+        resource_type=resource_type, resource_id=resource_id, scim_type=scim_type,
+        detail=detail,
+    )  # fmt: skip
+    inserted = execute_returning(_EVENT_INSERT, list(row))
+    assert inserted is not None
+    return inserted[0]
+
+
+def event_submit(**fields: Any) -> None:
+    """Log one SCIM request's event (`event_record`'s arguments).
+
+    It is queued for this process's batch writer (`scim.event_log`), except inside a
+    transaction, whose fate it then shares, and when `SCIM_EVENT_FLUSH_MS` is 0.
+    """
+    if connection.in_atomic_block or settings.SCIM_EVENT_FLUSH_MS <= 0:
+        event_record(**fields)
+        return
+    token = fields.pop("token", None)
+    row = event_row(token_id=token.pk if token is not None else None, **fields)
+    event_log.queue.put(connection.schema_name, row)
 
 
 def events_prune(*, older_than: timedelta) -> int:

@@ -30,7 +30,7 @@ from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
 from scim.listing import ListParams
 from scim.models import ScimToken
-from scim.services import event_record, token_authenticate
+from scim.services import event_submit, token_authenticate
 from scim.values import Fields
 
 logger = logging.getLogger("looop.scim")
@@ -170,9 +170,9 @@ class ScimView(APIView):
         try:
             if connection.in_atomic_block:  # keep an enclosing transaction usable on failure
                 with transaction.atomic():
-                    event_record(**fields)
+                    event_submit(**fields)
             else:
-                event_record(**fields)
+                event_submit(**fields)
         except DatabaseError:
             logger.warning("Could not record the provisioning event for %s", fields["path"])
 
