@@ -45,7 +45,8 @@ class Page:
     total: int
 
 
-def _uuid(value: str) -> uuid.UUID | None:
+def id_parse(value: str) -> uuid.UUID | None:
+    """A SCIM id as a UUID; None for anything else (such ids are simply not found)."""
     try:
         return uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):
@@ -122,14 +123,14 @@ _GROUPS = {(m, u): _group_by_id(with_members=m, for_update=u) for m in (0, 1) fo
 
 def user_get(*, user_id: str, with_groups: bool = True, for_update: bool = False) -> User | None:
     """A live user by SCIM id; None for unknown, deleted or malformed ids."""
-    pk = _uuid(user_id)
+    pk = id_parse(user_id)
     return None if pk is None else _USERS[(with_groups, for_update)].get(pk)
 
 
 def group_get(
     *, group_id: str, with_members: bool = True, for_update: bool = False
 ) -> Group | None:
-    pk = _uuid(group_id)
+    pk = id_parse(group_id)
     return None if pk is None else _GROUPS[(with_members, for_update)].get(pk)
 
 

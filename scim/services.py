@@ -19,15 +19,16 @@ from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
 from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
 from looop.db.async_commit import execute_returning
+from looop.db.one_message import statements_execute
 from looop.db.rows import row_insert, row_update
 from scim import event_log
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.event_log import EVENT_COLUMNS, EVENT_FIELDS, event_row
 from scim.groups import group_document, group_fields, member_ids
 from scim.models import ProvisioningEvent, ScimToken
-from scim.patch import patch_apply
+from scim.patch import patch_apply, patch_members_only
 from scim.precompiled import OneRow
-from scim.selectors import group_get, user_get
+from scim.selectors import group_get, id_parse, user_get
 from scim.users import WRITABLE_FIELDS, user_document, user_fields
 from scim.values import Fields
 
@@ -390,11 +391,75 @@ def scim_group_replace(*, group_id: str, document: Any, if_match: str | None = N
     return group
 
 
-@transaction.atomic
 def scim_group_patch(
     *, group_id: str, body: Any, base_url: str, if_match: str | None = None
 ) -> Group:
-    """PATCH edits the document without members; member operations become set-based SQL."""
+    """PATCH edits the document without members; member operations become set-based SQL.
+
+    Entra's PATCHes that only add and remove members take a path of one round trip."""
+    changes = patch_members_only(body) if if_match is None else None
+    if changes is not None and changes.replace is None and not changes.remove_all:
+        try:
+            ids = _ids(changes.add), _ids(changes.remove)
+        except ScimError:
+            ids = None  # a malformed id: the general path reports it, after a missing group
+        if ids is not None:
+            return _group_members_patch(group_id, add=ids[0], remove=ids[1])
+    return _group_patch(group_id=group_id, body=body, base_url=base_url, if_match=if_match)
+
+
+# Entra's member adds and removals: the group row locked, then members removed and added
+# (only if every added id is a live user) and the version bumped if anything changed.
+_MEMBERS_PATCH = """
+SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;
+WITH wanted AS (SELECT id, ord FROM unnest(%(add)s::uuid[]) WITH ORDINALITY AS w(id, ord)),
+valid AS (
+    SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
+),
+go AS (
+    SELECT 1 FROM {group} WHERE id = %(group)s
+    AND (SELECT count(*) FROM wanted) = (SELECT count(*) FROM valid)
+),
+removed AS (
+    DELETE FROM {membership} WHERE EXISTS (SELECT FROM go) AND group_id = %(group)s
+    AND user_id = ANY(%(remove)s::uuid[]) RETURNING 1
+),
+inserted AS (
+    INSERT INTO {membership} (group_id, user_id, created)
+    SELECT %(group)s, id, %(now)s FROM valid WHERE EXISTS (SELECT FROM go)
+    ORDER BY ord  -- members keep the order sent
+    ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
+),
+bumped AS (
+    UPDATE {group} SET version = version + 1, last_modified = %(now)s
+    WHERE id = %(group)s AND (SELECT count(*) FROM removed) + (SELECT count(*) FROM inserted) > 0
+    RETURNING version
+)
+SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
+       coalesce((SELECT version FROM bumped), (SELECT version FROM {group} WHERE id = %(group)s))
+"""
+
+
+def _group_members_patch(group_id: str, *, add: list[str], remove: list[str]) -> Group:
+    """Member adds and removals in one round trip (looop/db/one_message.py): the lock and
+    the changes run as two statements of one message, so the changes see every member
+    committed by requests that held the lock before. Returns the group's id and version."""
+    pk = id_parse(group_id)
+    sql = _MEMBERS_PATCH.format(
+        group=Group._meta.db_table, user=User._meta.db_table, membership=Membership._meta.db_table
+    )
+    params = {"group": pk, "add": add, "remove": remove, "now": timezone.now()}
+    row = statements_execute(sql, params) if pk is not None else None
+    if row is None or row[2] is None:
+        raise not_found(f"Group {group_id} not found.")
+    wanted, valid, version = row
+    if valid != wanted:
+        raise invalid_value(f"{wanted - valid} of the members are not users here.")
+    return Group(pk=pk, version=version)
+
+
+@transaction.atomic
+def _group_patch(*, group_id: str, body: Any, base_url: str, if_match: str | None = None) -> Group:
     group = _group_lock(group_id, if_match)
     result = patch_apply(group_document(group, base_url=base_url), body, resource="Group")
     fields = group_fields(result.document)

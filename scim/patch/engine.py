@@ -81,6 +81,21 @@ def patch_apply(document: dict, body: dict, *, resource: Literal["User", "Group"
     return PatchResult(document=patcher.document, members=patcher.members.changes())
 
 
+def patch_members_only(body: Any) -> MemberChanges | None:
+    """The member changes of a Group PATCH whose every operation adds or removes members
+    by path, as Entra sends them; such a PATCH never reads the group's document. None for
+    any other PATCH, and for one with an error, which the general path then reports."""
+    try:
+        for operation in _operations(body):
+            if operation.path is None or operation.op == "replace":
+                return None
+            if not target_resolve(operation.path, RESOURCES["Group"]).is_members:
+                return None
+        return patch_apply({}, body, resource="Group").members
+    except ScimError:
+        return None
+
+
 def _operations(body: Any) -> list[_Operation]:
     if not isinstance(body, dict):
         raise invalid_syntax("A PATCH body must be a JSON object.")

@@ -1,6 +1,7 @@
 """SCIM API fixtures: a bearer token per organisation and a client that speaks SCIM JSON."""
 
 import json
+from http.client import HTTPConnection
 from typing import Any
 
 import pytest
@@ -103,3 +104,28 @@ def in_schema(slug: str, query):
     """Evaluate a database read inside an organisation's schema."""
     with schema_context(slug):
         return query()
+
+
+# --- the same API on the live gunicorn server (committed data, real concurrency) ---
+
+
+class LiveScim:
+    def __init__(self, port: int, slug: str, token: str) -> None:
+        self.port, self.host, self.token = port, organisation_host(slug), token
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Host": self.host, "Authorization": f"Bearer {self.token}",
+                   "Content-Type": "application/scim+json"}  # fmt: skip
+        conn.request(method, f"/scim/v2{path}", json.dumps(body) if body else None, headers)
+        response = conn.getresponse()
+        raw = response.read()
+        conn.close()
+        return response.status, json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def live_scim(live_app, live_org, django_db_blocker) -> LiveScim:
+    with django_db_blocker.unblock(), schema_context(live_org.schema_name):
+        _, secret = token_create(name="Entra")
+    return LiveScim(live_app.port, live_org.schema_name, secret)

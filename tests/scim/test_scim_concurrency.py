@@ -1,33 +1,13 @@
 """Concurrency against a live gunicorn server: Entra sends requests in parallel and retries."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.client import HTTPConnection
-from typing import Any
 
-import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import Group, Membership, User
-from accounts.services import organisation_host, user_create
-from scim.services import token_create
+from accounts.services import user_create
 from tests.scim.conftest import PATCH_OP, USER_SCHEMA
-
-
-class LiveScim:
-    def __init__(self, port: int, slug: str, token: str) -> None:
-        self.port, self.host, self.token = port, organisation_host(slug), token
-
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Host": self.host, "Authorization": f"Bearer {self.token}",
-                   "Content-Type": "application/scim+json"}  # fmt: skip
-        conn.request(method, f"/scim/v2{path}", json.dumps(body) if body else None, headers)
-        response = conn.getresponse()
-        raw = response.read()
-        conn.close()
-        return response.status, json.loads(raw) if raw else None
 
 
 def parallel(count: int, job) -> list:
@@ -39,13 +19,6 @@ def parallel(count: int, job) -> list:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
-
-
-@pytest.fixture
-def live_scim(live_app, live_org, django_db_blocker) -> LiveScim:
-    with django_db_blocker.unblock(), schema_context(live_org.schema_name):
-        _, secret = token_create(name="Entra")
-    return LiveScim(live_app.port, live_org.schema_name, secret)
 
 
 def test_parallel_member_adds_lose_nothing(live_scim, live_org, django_db_blocker):
