@@ -85,14 +85,28 @@ def user_create(
     return user
 
 
-@transaction.atomic
+_SET_ACTIVE = (
+    "UPDATE {} SET active = %s, session_epoch = session_epoch + %s, version = version + 1,"
+    " last_modified = %s WHERE id = %s RETURNING session_epoch, version"
+)
+
+
 def user_set_active(*, user: User, active: bool) -> User:
-    """Activate or deactivate. Deactivation ends every session of the user at once."""
-    updates: dict[str, Any] = {"active": active, "version": F("version") + 1}
-    if not active:
-        updates["session_epoch"] = F("session_epoch") + 1
-    User.objects.filter(pk=user.pk).update(**updates, last_modified=timezone.now())
-    user.refresh_from_db()
+    """Activate or deactivate. Deactivation ends every session of the user at once.
+
+    The counters are incremented in SQL (a concurrent write is not lost) and read back
+    with RETURNING, in the same round trip."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SET_ACTIVE.format(connection.ops.quote_name(User._meta.db_table)),
+            [active, 0 if active else 1, now, user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise User.DoesNotExist(f"User {user.pk} does not exist.")
+    user.session_epoch, user.version = row
+    user.active, user.last_modified = active, now
     return user
 
 

@@ -2,6 +2,8 @@
 # ruff: noqa: F811  (pytest fixtures imported from console_support are parameters here)
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.models import AuditEntry, Organisation, User
@@ -13,6 +15,7 @@ from accounts.services import (
     user_console_create,
     user_console_update,
     user_role_set,
+    user_set_active,
 )
 from tests.accounts.console_support import bob, scott  # noqa: F401
 
@@ -113,3 +116,22 @@ def test_people_created_without_a_password_get_distinct_unusable_ones(acme):
         stored = set(User.objects.filter(pk__in=[first.pk, second.pk]).values_list("password"))
     assert not first.has_usable_password() and not second.has_usable_password()
     assert len(stored) == 2 and all(p.startswith("!") and len(p) > 30 for (p,) in stored)
+
+
+def test_set_active_counts_from_the_stored_row_in_one_statement(scott):
+    """A stale instance (another request wrote meanwhile) loses neither counter."""
+    with schema_context("acme"):
+        User.objects.filter(pk=scott.pk).update(version=7, session_epoch=3)
+        with CaptureQueriesContext(connection) as queries:
+            returned = user_set_active(user=scott, active=False)
+        assert len(queries.captured_queries) == 1
+        assert (returned.active, returned.version, returned.session_epoch) == (False, 8, 4)
+        stored = User.objects.get(pk=scott.pk)
+        assert (stored.active, stored.version, stored.session_epoch) == (False, 8, 4)
+        assert stored.last_modified == returned.last_modified
+        user_set_active(user=scott, active=True)  # reactivation keeps sessions ended
+        stored = User.objects.get(pk=scott.pk)
+        assert (stored.active, stored.version, stored.session_epoch) == (True, 9, 4)
+        gone = User(pk="00000000-0000-0000-0000-0000000000dd")
+        with pytest.raises(User.DoesNotExist):
+            user_set_active(user=gone, active=False)
