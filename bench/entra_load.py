@@ -6,7 +6,8 @@
 Phases (as Entra runs them): (a) filter userName then POST, per user; (b) groups: filter
 displayName with excludedAttributes=members, POST, member adds in PATCHes of 50; (c) Replace
 title and department; (d) deactivate with "False"; (e) pages of 100 users, and GET by id;
-(f) single-member removals. Prints req/s and p50/p95/p99 per phase, then a JSON summary.
+(f) single-member removals. Prints req/s, p50/p95/p99 and the CPU each request cost gunicorn
+and PostgreSQL per phase, then a JSON summary.
 With --preload N the organisation first gets N extra users, to show cost does not grow.
 """
 
@@ -21,6 +22,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import loadgen  # noqa: E402
+from bench.cpu import server_cpu_seconds  # noqa: E402
 from bench.server import PROXY_HEADERS, ROOT, django_setup, fresh_database, gunicorn  # noqa: E402
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -180,16 +182,22 @@ def main() -> None:
     )
 
     def run(name: str, job, items, unit: str = "req") -> dict:
+        before = server_cpu_seconds(process.pid)
         result = loadgen.run(
             name, job, items, port=port, concurrency=args.concurrency, headers=headers
         )
+        after = server_cpu_seconds(process.pid)
         summary = result.summary(unit)
+        for part in ("app", "postgres"):
+            cpu_ms = (after[part] - before[part]) * 1000 / max(1, summary["requests"])
+            summary[f"{part}_cpu_ms_per_{unit}"] = round(cpu_ms, 2)
         per_s = summary[f"{unit}_per_s"]
         print(
             f"{name:<28} {summary['requests']:>6} {unit}s  {per_s:>8} {unit}/s  "
             f"p50 {summary['p50_ms']:>6} ms  p95 {summary['p95_ms']:>6} ms  "
-            f"p99 {summary['p99_ms']:>6} ms  "
-            f"non-2xx {summary['non_2xx']}",
+            f"p99 {summary['p99_ms']:>6} ms  non-2xx {summary['non_2xx']}  "
+            f"CPU/{unit}: app {summary[f'app_cpu_ms_per_{unit}']:.2f} ms, "
+            f"db {summary[f'postgres_cpu_ms_per_{unit}']:.2f} ms",
             flush=True,
         )
         return {"summary": summary, "outputs": result.outputs}
