@@ -123,43 +123,25 @@ _EVENT_INSERT = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(
 )
 
 
-def event_record(
-    *,
-    at: datetime,
-    method: str,
-    path: str,
-    status: int,
-    duration_ms: float,
-    token: ScimToken | None = None,
-    token_name: str = "",
-    resource_type: str = "",
-    resource_id: str = "",
-    scim_type: str = "",
-    detail: str = "",
-) -> int:
-    """Record one provisioning event now and return its id: a single INSERT of plain values,
-    committed without waiting for the disk (or in the caller's transaction)."""
-    row = event_row(
-        at=at, method=method, path=path, status=status, duration_ms=duration_ms,
-        token_id=token.pk if token is not None else None, token_name=token_name,
-        resource_type=resource_type, resource_id=resource_id, scim_type=scim_type,
-        detail=detail,
-    )  # fmt: skip
+def event_record(*, token: ScimToken | None = None, **fields: Any) -> int:
+    """Record one provisioning event now and return its id: a single INSERT of plain values
+    (`scim.event_log.event_row`'s fields), committed without waiting for the disk (or in
+    the caller's transaction)."""
+    row = event_row(token_id=token.pk if token is not None else None, **fields)
     inserted = execute_returning(_EVENT_INSERT, list(row))
     assert inserted is not None
     return inserted[0]
 
 
-def event_submit(**fields: Any) -> None:
+def event_submit(*, token: ScimToken | None = None, **fields: Any) -> None:
     """Log one SCIM request's event (`event_record`'s arguments).
 
     It is queued for this process's batch writer (`scim.event_log`), except inside a
     transaction, whose fate it then shares, and when `SCIM_EVENT_FLUSH_MS` is 0.
     """
     if connection.in_atomic_block or settings.SCIM_EVENT_FLUSH_MS <= 0:
-        event_record(**fields)
+        event_record(token=token, **fields)
         return
-    token = fields.pop("token", None)
     row = event_row(token_id=token.pk if token is not None else None, **fields)
     event_log.queue.put(connection.schema_name, row)
 
