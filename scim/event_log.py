@@ -73,11 +73,30 @@ def _copy(schema: str, rows: list[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
+def _copy_rows(schema: str, rows: list[tuple[Any, ...]]) -> int:
+    """COPY the rows, in a savepoint. If the batch fails for its data, each row is tried
+    alone, so one bad row (or a schema that is gone) loses only itself."""
+    try:
+        with transaction.atomic():
+            _copy(schema, rows)
+        return len(rows)
+    except (OperationalError, InterfaceError):
+        raise
+    except DatabaseError:
+        if len(rows) == 1:
+            logger.warning(
+                "Dropped a provisioning event for schema %s: %r", schema, rows[0], exc_info=True
+            )
+            return 0
+    return sum(_copy_rows(schema, [row]) for row in rows)
+
+
 def events_write(events: Iterable[QueuedEvent]) -> int:
     """Write events with one COPY per schema, in one transaction that does not wait for its
-    WAL flush (as the single-event path). A schema whose write fails for its data (say, the
-    organisation was deleted) loses its events, with a warning; the others are written.
-    Raises OperationalError/InterfaceError when the database is unreachable, writing nothing.
+    WAL flush (as the single-event path), and return how many were written. An event the
+    database refuses (say, its organisation was deleted) is dropped with a warning; the
+    others are written. Raises OperationalError/InterfaceError when the database is
+    unreachable, writing nothing.
     """
     by_schema: dict[str, list[tuple[Any, ...]]] = {}
     for schema, row in events:
@@ -87,16 +106,7 @@ def events_write(events: Iterable[QueuedEvent]) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         for schema, rows in by_schema.items():
-            try:
-                with transaction.atomic():  # a savepoint: one schema's failure spares the rest
-                    _copy(schema, rows)
-                written += len(rows)
-            except (OperationalError, InterfaceError):
-                raise
-            except DatabaseError:
-                logger.warning(
-                    "Dropped %d provisioning events for schema %s", len(rows), schema, exc_info=True
-                )
+            written += _copy_rows(schema, rows)
     return written
 
 

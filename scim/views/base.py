@@ -158,7 +158,7 @@ class ScimView(APIView):
             "at": timezone.now(),
             "token": self.token,
             "token_name": self.token.name if self.token else "",
-            "method": request.method or "",
+            "method": (request.method or "")[:8],  # any token is a method
             "path": request.get_full_path()[:2048],
             "resource_type": self.resource_type,
             "resource_id": self.log_resource_id[:64],

@@ -130,8 +130,28 @@ def test_events_of_a_removed_organisation_spare_the_others(
     with django_db_blocker.unblock(), caplog.at_level(logging.WARNING, logger="looop.scim"):
         assert quiet_queue.flush() == 1
         assert logged(first) == [("/scim/v2/Users/y", 200)]
-    assert "Dropped 1 provisioning events for schema no_such_schema" in caplog.text
+    assert "Dropped a provisioning event for schema no_such_schema" in caplog.text
     assert len(quiet_queue) == 0
+
+
+def test_a_refused_event_loses_only_itself(quiet_queue, two_orgs, django_db_blocker, caplog):
+    first, _ = two_orgs
+    quiet_queue.put(first, row("/scim/v2/Users/1"))
+    quiet_queue.put(first, event_row(at=AT, method="TOO-LONG-METHOD", path="/x", status=405,
+                                     duration_ms=1.0))  # fmt: skip
+    quiet_queue.put(first, row("/scim/v2/Users/2"))
+    with django_db_blocker.unblock(), caplog.at_level(logging.WARNING, logger="looop.scim"):
+        assert quiet_queue.flush() == 2
+        assert logged(first) == [("/scim/v2/Users/1", 200), ("/scim/v2/Users/2", 200)]
+    assert "Dropped a provisioning event for schema" in caplog.text
+
+
+def test_a_request_with_an_overlong_method_is_logged(scim):
+    response = scim.client.generic("VERYLONGMETHOD", "/scim/v2/Users")
+    assert response.status_code == 405
+    with schema_context("acme"):
+        event = ProvisioningEvent.objects.get()
+    assert (event.method, event.status) == ("VERYLONG", 405)
 
 
 def test_a_request_inside_a_transaction_writes_its_event_at_once(scim):
