@@ -147,6 +147,26 @@ def test_a_page_is_one_query_of_documents(scim, users):
     ]
 
 
+def test_every_page_of_a_query_is_one_statement(scim, users):
+    """LIMIT and OFFSET are parameters: one prepared statement serves every page."""
+    seen: list[tuple[str, tuple]] = []
+
+    def record(execute, sql, params, many, context):
+        if "json_build_object" in sql:
+            seen.append((sql, tuple(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        first = scim.get("/Users?count=2&startIndex=1").json()
+        later = scim.get("/Users?count=1&startIndex=3").json()
+    assert [d["userName"] for d in first["Resources"][1:] + later["Resources"]] == [
+        "Zoë.O'Brien@acme.test", "bare@acme.test",
+    ]  # fmt: skip
+    (sql_1, params_1), (sql_2, params_2) = seen
+    assert sql_1 == sql_2 and "LIMIT %s OFFSET %s" in sql_1
+    assert (params_1[-2:], params_2[-2:]) == ((2, 0), (1, 2))
+
+
 def test_empty_page_and_count_zero(scim, users):
     empty = scim.get('/Users?filter=userName eq "nobody@acme.test"').json()
     assert empty == {
