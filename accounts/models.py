@@ -222,8 +222,14 @@ class Group(models.Model):
 
 
 class Membership(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    # No index of their own: membership_unique (group_id, user_id) serves lookups by group,
+    # membership_user_idx those by user. Each index is one more write per member added.
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,3 +89,24 @@ def test_a_group_of_100000_members(scim, big_group, alice):
     response, seconds = timed(lambda: scim.delete(f"/Groups/{group_id}"))
     assert response.status_code == 204 and seconds < 5
     assert in_schema("acme", Membership.objects.count) == 0
+
+
+def test_membership_lookups_use_the_two_indexes_it_keeps(big_group, alice):
+    """By group: the unique (group_id, user_id) index; by user: membership_user_idx. No other
+    index is kept, since each costs a write per member added or removed."""
+    table = Membership._meta.db_table
+    with schema_context("acme"), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'acme' AND tablename = %s",
+            [table],
+        )
+        assert sorted(r[0] for r in cursor.fetchall()) == [
+            f"{table}_pkey", "membership_unique", "membership_user_idx",
+        ]  # fmt: skip
+        plans = {}
+        other = Group.objects.create(display_name="Few")  # not the group every row is in
+        for column, value in (("group_id", other.pk), ("user_id", alice.pk)):
+            cursor.execute(f"EXPLAIN SELECT 1 FROM {table} WHERE {column} = %s LIMIT 10", [value])
+            plans[column] = " ".join(r[0] for r in cursor.fetchall())
+    assert "membership_unique" in plans["group_id"]
+    assert "membership_user_idx" in plans["user_id"]
