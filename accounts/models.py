@@ -242,6 +242,19 @@ class Membership(models.Model):
         return f"{self.user_id} in {self.group_id}"
 
 
+class LiveUserShard(models.Model):
+    """The number of live (not deleted) users, kept by triggers on accounts_user
+    (migration 0008) and spread over rows so that parallel creates seldom wait on one
+    another: each connection adds to the row of its backend pid modulo 16. The sum over
+    the rows is `users_live().count()` without reading every user."""
+
+    shard = models.PositiveSmallIntegerField(primary_key=True)
+    live = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"shard {self.shard}: {self.live}"
+
+
 class AuditEntry(models.Model):
     """Admin actions in the console (tokens, roles, settings), shown where they apply."""
 

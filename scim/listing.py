@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 
 from accounts.models import Group
+from accounts.selectors import users_live_count
 from scim import selectors
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_value
@@ -141,6 +142,7 @@ def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> d
             order_by=_order(params, resource),
             offset=offset,
             limit=limit,
+            total=users_live_count if resource == "User" and not params.filter else None,
         )
     resources = [_render(resource, row, base_url, params.projection) for row in page.rows]
     return list_document(resources, total=page.total, start_index=params.start_index)

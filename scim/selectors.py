@@ -18,7 +18,7 @@ from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, Que
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, Membership, User
-from accounts.selectors import users_live
+from accounts.selectors import users_live, users_live_count
 from scim import user_json
 from scim.filters import Resource, filter_to_q
 from scim.filters.equality import Equality
@@ -159,7 +159,8 @@ def user_json_page(
         ids_sql, ids_params = live.order_by(*order_by).values("pk").query.sql_with_params()
         page = f"{ids_sql} LIMIT %s OFFSET %s", [*ids_params, limit, offset]
         rows = _user_json_rows(*page, base_url)
-    total = _page_total(rows, offset=offset, limit=limit, count=live.order_by().count)
+    count = users_live_count if not where else live.order_by().count
+    total = _page_total(rows, offset=offset, limit=limit, count=count)
     return Page(rows=rows, total=total)
 
 
@@ -234,10 +235,11 @@ def page_get(
     order_by: list[Any],
     offset: int,
     limit: int,
+    total: Callable[[], int] | None = None,
 ) -> Page:
     """One page and the total. The count query (on `count_qs`, without the page's joins and
-    subqueries) runs only when the page cannot tell the total: a short page is the end of
-    the results, so Entra's lookup by userName is a single query."""
+    subqueries, or `total` if given) runs only when the page cannot tell the total: a short
+    page is the end of the results, so Entra's lookup by userName is a single query."""
     if limit <= 0:
         rows = []
     elif offset == 0:
@@ -247,5 +249,5 @@ def page_get(
         # pick the page's ids first, then annotate only those.
         ids = count_qs.filter(where).order_by(*order_by).values("pk")[offset : offset + limit]
         rows = list(qs.filter(_InPage(F("pk"), ArraySubquery(ids))).order_by(*order_by))
-    count = count_qs.filter(where).order_by().count
+    count = total or count_qs.filter(where).order_by().count
     return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count=count))
