@@ -113,18 +113,20 @@ def user_set_active(*, user: User, active: bool) -> User:
 @transaction.atomic
 def user_soft_delete(*, user: User) -> None:
     """Mark deleted (frees the userName), end sessions, and drop group memberships."""
-    User.objects.filter(pk=user.pk).update(
-        deleted_at=timezone.now(),
-        active=False,
-        session_epoch=F("session_epoch") + 1,
-        version=F("version") + 1,
-    )
     # The groups and the reports change too, so their versions (SCIM ETags) move on.
     now = timezone.now()
     Group.objects.filter(memberships__user=user).update(version=F("version") + 1, last_modified=now)
     user.memberships.all().delete()
     User.objects.filter(manager_id=user.pk).update(
         manager=None, version=F("version") + 1, last_modified=now
+    )
+    # Last: this write changes the live-user tally (accounts.LiveUserShard), whose row stays
+    # locked until commit, so the transaction takes no other lock while it holds that one.
+    User.objects.filter(pk=user.pk).update(
+        deleted_at=now,
+        active=False,
+        session_epoch=F("session_epoch") + 1,
+        version=F("version") + 1,
     )
 
 
