@@ -13,7 +13,6 @@ from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 
 from accounts.models import Group
-from accounts.selectors import users_live_count
 from scim import selectors
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_value
@@ -135,14 +134,15 @@ def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> d
             resource, equality=equality, related=related, offset=offset, limit=limit
         )
     else:
+        where = _where(params, resource)
         page = selectors.page_get(
             _queryset(resource, params.projection),
             count_qs=selectors.users_live() if resource == "User" else Group.objects.all(),
-            where=_where(params, resource),
+            where=where,
             order_by=_order(params, resource),
             offset=offset,
             limit=limit,
-            total=users_live_count if resource == "User" and not params.filter else None,
+            total=selectors.users_total(where) if resource == "User" else None,
         )
     resources = [_render(resource, row, base_url, params.projection) for row in page.rows]
     return list_document(resources, total=page.total, start_index=params.start_index)

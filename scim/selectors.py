@@ -159,9 +159,14 @@ def user_json_page(
         ids_sql, ids_params = live.order_by(*order_by).values("pk").query.sql_with_params()
         page = f"{ids_sql} LIMIT %s OFFSET %s", [*ids_params, limit, offset]
         rows = _user_json_rows(*page, base_url)
-    count = users_live_count if not where else live.order_by().count
-    total = _page_total(rows, offset=offset, limit=limit, count=count)
+    total = _page_total(rows, offset=offset, limit=limit, count=users_total(where))
     return Page(rows=rows, total=total)
+
+
+def users_total(where: Q) -> Callable[[], int]:
+    """How to count the live users matching `where`: all of them are the trigger-kept
+    tally (accounts.LiveUserShard), a filter needs a COUNT."""
+    return users_live_count if not where else users_live().filter(where).order_by().count
 
 
 # --- lookups by one attribute (scim.filters.equality), compiled once per shape ---------

@@ -123,14 +123,21 @@ _EVENT_INSERT = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(
 )
 
 
+def _event_values(token: ScimToken | None, fields: dict[str, Any]) -> tuple[Any, ...]:
+    return event_row(token_id=token.pk if token is not None else None, **fields)
+
+
+def _event_insert(row: tuple[Any, ...]) -> int:
+    inserted = execute_returning(_EVENT_INSERT, list(row))
+    assert inserted is not None
+    return inserted[0]
+
+
 def event_record(*, token: ScimToken | None = None, **fields: Any) -> int:
     """Record one provisioning event now and return its id: a single INSERT of plain values
     (`scim.event_log.event_row`'s fields), committed without waiting for the disk (or in
     the caller's transaction)."""
-    row = event_row(token_id=token.pk if token is not None else None, **fields)
-    inserted = execute_returning(_EVENT_INSERT, list(row))
-    assert inserted is not None
-    return inserted[0]
+    return _event_insert(_event_values(token, fields))
 
 
 def event_submit(*, token: ScimToken | None = None, **fields: Any) -> None:
@@ -139,11 +146,11 @@ def event_submit(*, token: ScimToken | None = None, **fields: Any) -> None:
     It is queued for this process's batch writer (`scim.event_log`), except inside a
     transaction, whose fate it then shares, and when `SCIM_EVENT_FLUSH_MS` is 0.
     """
+    row = _event_values(token, fields)
     if connection.in_atomic_block or settings.SCIM_EVENT_FLUSH_MS <= 0:
-        event_record(token=token, **fields)
-        return
-    row = event_row(token_id=token.pk if token is not None else None, **fields)
-    event_log.queue.put(connection.schema_name, row)
+        _event_insert(row)
+    else:
+        event_log.queue.put(connection.schema_name, row)
 
 
 def events_prune(*, older_than: timedelta) -> int:
@@ -271,37 +278,56 @@ def scim_user_delete(*, user_id: str, if_match: str | None = None) -> None:
         user_soft_delete(user=user)
 
 
-def _membership_sql(sql: str, params: list[Any]) -> tuple[Any, ...]:
-    tables = {"membership": Membership._meta.db_table, "user": User._meta.db_table}
+def _membership_sql(sql: str, params: list[Any] | dict[str, Any]) -> tuple[Any, ...]:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(**tables), params)
+        cursor.execute(sql.format(**_TABLES), params)
         return cursor.fetchone() if cursor.description else (cursor.rowcount,)
 
 
+_TABLES = {
+    "group": Group._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "user": User._meta.db_table,
+}
+# Members to add: `wanted`, the ids in the order sent, and `valid`, those that are live
+# users here; the insert skips existing members (ON CONFLICT), so parallel adds never fail
+# or lose each other. Parameters: add, group, now.
+_MEMBERS_WANTED = """
+wanted AS (SELECT id, ord FROM unnest(%(add)s::uuid[]) WITH ORDINALITY AS w(id, ord)),
+valid AS (
+    SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
+)"""
+_MEMBERS_INSERT = """
+inserted AS (
+    INSERT INTO {membership} (group_id, user_id, created)
+    SELECT %(group)s, id, %(now)s FROM valid {condition}
+    ORDER BY ord  -- members keep the order sent
+    ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
+)"""
+
+
+def _members_valid_check(wanted: int, valid: int) -> None:
+    """Unknown ids make the whole request fail."""
+    if valid != wanted:
+        raise invalid_value(f"{wanted - valid} of the members are not users here.")
+
+
 def group_members_add(*, group_id: Any, user_ids: list[str]) -> int:
-    """Add live users in one statement; existing members are skipped (ON CONFLICT), so
-    parallel adds never fail or lose each other. Unknown ids make the whole request fail."""
+    """Add live users in one statement."""
     if not user_ids:
         return 0
     wanted, valid, inserted = _membership_sql(
-        """
-        WITH wanted AS (SELECT id, ord FROM unnest(%s::uuid[]) WITH ORDINALITY AS w(id, ord)),
-        valid AS (
-            SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id
-            WHERE u.deleted_at IS NULL
-        ),
-        inserted AS (
-            INSERT INTO {membership} (group_id, user_id, created)
-            SELECT %s, id, now() FROM valid ORDER BY ord  -- members keep the order sent
-            ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
-        )
+        "WITH"
+        + _MEMBERS_WANTED
+        + ","
+        + _MEMBERS_INSERT.replace("{condition}", "")
+        + """
         SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
                (SELECT count(*) FROM inserted)
         """,
-        [user_ids, group_id],
+        {"add": user_ids, "group": group_id, "now": timezone.now()},
     )
-    if valid != wanted:
-        raise invalid_value(f"{wanted - valid} of the members are not users here.")
+    _members_valid_check(wanted, valid)
     return inserted
 
 
@@ -382,22 +408,20 @@ def scim_group_patch(
     changes = patch_members_only(body) if if_match is None else None
     if changes is not None and changes.replace is None and not changes.remove_all:
         try:
-            ids = _ids(changes.add), _ids(changes.remove)
+            add, remove = _ids(changes.add), _ids(changes.remove)
         except ScimError:
-            ids = None  # a malformed id: the general path reports it, after a missing group
-        if ids is not None:
-            return _group_members_patch(group_id, add=ids[0], remove=ids[1])
+            pass  # a malformed id: the general path reports it, after a missing group
+        else:
+            return _group_members_patch(group_id, add=add, remove=remove)
     return _group_patch(group_id=group_id, body=body, base_url=base_url, if_match=if_match)
 
 
 # Entra's member adds and removals: the group row locked, then members removed and added
 # (only if every added id is a live user) and the version bumped if anything changed.
-_MEMBERS_PATCH = """
-SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;
-WITH wanted AS (SELECT id, ord FROM unnest(%(add)s::uuid[]) WITH ORDINALITY AS w(id, ord)),
-valid AS (
-    SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
-),
+_MEMBERS_PATCH = (
+    "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
+    + _MEMBERS_WANTED
+    + """,
 go AS (
     SELECT 1 FROM {group} WHERE id = %(group)s
     AND (SELECT count(*) FROM wanted) = (SELECT count(*) FROM valid)
@@ -405,13 +429,9 @@ go AS (
 removed AS (
     DELETE FROM {membership} WHERE EXISTS (SELECT FROM go) AND group_id = %(group)s
     AND user_id = ANY(%(remove)s::uuid[]) RETURNING 1
-),
-inserted AS (
-    INSERT INTO {membership} (group_id, user_id, created)
-    SELECT %(group)s, id, %(now)s FROM valid WHERE EXISTS (SELECT FROM go)
-    ORDER BY ord  -- members keep the order sent
-    ON CONFLICT (group_id, user_id) DO NOTHING RETURNING 1
-),
+),"""
+    + _MEMBERS_INSERT.replace("{condition}", "WHERE EXISTS (SELECT FROM go)")
+    + """,
 bumped AS (
     UPDATE {group} SET version = version + 1, last_modified = %(now)s
     WHERE id = %(group)s AND (SELECT count(*) FROM removed) + (SELECT count(*) FROM inserted) > 0
@@ -420,6 +440,7 @@ bumped AS (
 SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
        coalesce((SELECT version FROM bumped), (SELECT version FROM {group} WHERE id = %(group)s))
 """
+).format(**_TABLES)
 
 
 def _group_members_patch(group_id: str, *, add: list[str], remove: list[str]) -> Group:
@@ -427,16 +448,12 @@ def _group_members_patch(group_id: str, *, add: list[str], remove: list[str]) ->
     the changes run as two statements of one message, so the changes see every member
     committed by requests that held the lock before. Returns the group's id and version."""
     pk = id_parse(group_id)
-    sql = _MEMBERS_PATCH.format(
-        group=Group._meta.db_table, user=User._meta.db_table, membership=Membership._meta.db_table
-    )
     params = {"group": pk, "add": add, "remove": remove, "now": timezone.now()}
-    row = statements_execute(sql, params) if pk is not None else None
+    row = statements_execute(_MEMBERS_PATCH, params) if pk is not None else None
     if row is None or row[2] is None:
         raise not_found(f"Group {group_id} not found.")
     wanted, valid, version = row
-    if valid != wanted:
-        raise invalid_value(f"{wanted - valid} of the members are not users here.")
+    _members_valid_check(wanted, valid)
     return Group(pk=pk, version=version)
 
 

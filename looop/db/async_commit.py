@@ -10,8 +10,9 @@ second disk flush (or any, for a read).
 from typing import Any
 
 from django.db import connection
-from django.db.backends.postgresql.base import Cursor as ClientSideCursor
 from psycopg.pq import TransactionStatus
+
+from looop.db.one_message import statements_execute
 
 
 def execute_returning(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
@@ -21,18 +22,15 @@ def execute_returning(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     statement and COMMIT in one message. Inside one (an enclosing `atomic`) it simply
     runs in that transaction, which decides durability.
     """
-    with connection.cursor() as cursor:  # the tenant's search path, Django's error mapping
-        if connection.in_atomic_block:
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
-        # Several statements in one message need client-side binding.
-        raw = ClientSideCursor(cursor.cursor.connection)
-        with connection.wrap_database_errors:
-            try:
-                raw.execute(f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT", params)
-                raw.nextset()  # SET
-                raw.nextset()  # the statement
-                return raw.fetchone()
-            finally:
-                if raw.connection.info.transaction_status != TransactionStatus.IDLE:
-                    raw.execute("ROLLBACK")  # leave the session as Django expects it
+    message = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
+    try:
+        return statements_execute(message, params, result=2)
+    finally:
+        session = connection.connection
+        open_transaction = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+        if session is not None and session.info.transaction_status in open_transaction:
+            session.execute("ROLLBACK")  # a statement failed: leave the session as Django expects

@@ -6,15 +6,18 @@ lock a row and the next ones work under that lock and see what committed while t
 exactly as separate statements between BEGIN and COMMIT would, without those round trips.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.backends.postgresql.base import Cursor as ClientSideCursor
 
 
-def statements_execute(sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """Run `;`-separated statements as one message; return the last one's first row.
+def statements_execute(
+    sql: str, params: Mapping[str, Any] | Sequence[Any], *, result: int = -1
+) -> tuple[Any, ...] | None:
+    """Run `;`-separated statements as one message; return the first row of statement
+    number `result` (the last by default), or None if it returned no row.
 
     Parameters are bound client-side (the extended protocol takes one statement). The
     statements go through Django's cursor wrapper: error mapping, query logging and
@@ -29,8 +32,9 @@ def statements_execute(sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] |
         cursor = connection.make_cursor(raw)
     try:
         cursor.execute(sql, params)
+        rows = [raw.fetchone() if raw.description else None]
         while raw.nextset():
-            pass
-        return raw.fetchone()
+            rows.append(raw.fetchone() if raw.description else None)
+        return rows[result]
     finally:
         raw.close()

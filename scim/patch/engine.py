@@ -70,7 +70,12 @@ def patch_apply(document: dict, body: dict, *, resource: Literal["User", "Group"
     For a Group, `document` has no `members`: member operations go into
     `PatchResult.members` for the caller to apply with set-based SQL.
     """
-    operations = _operations(body)
+    return _apply(_operations(body), document, resource)
+
+
+def _apply(
+    operations: list[_Operation], document: dict, resource: Literal["User", "Group"]
+) -> PatchResult:
     patcher = _Patcher(copy.deepcopy(document), RESOURCES[resource])
     for number, operation in enumerate(operations, start=1):
         try:
@@ -86,12 +91,13 @@ def patch_members_only(body: Any) -> MemberChanges | None:
     by path, as Entra sends them; such a PATCH never reads the group's document. None for
     any other PATCH, and for one with an error, which the general path then reports."""
     try:
-        for operation in _operations(body):
+        operations = _operations(body)
+        for operation in operations:
             if operation.path is None or operation.op == "replace":
                 return None
             if not target_resolve(operation.path, RESOURCES["Group"]).is_members:
                 return None
-        return patch_apply({}, body, resource="Group").members
+        return _apply(operations, {}, "Group").members
     except ScimError:
         return None
 

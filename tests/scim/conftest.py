@@ -1,6 +1,8 @@
 """SCIM API fixtures: a bearer token per organisation and a client that speaks SCIM JSON."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from typing import Any
 
@@ -129,3 +131,15 @@ def live_scim(live_app, live_org, django_db_blocker) -> LiveScim:
     with django_db_blocker.unblock(), schema_context(live_org.schema_name):
         _, secret = token_create(name="Entra")
     return LiveScim(live_app.port, live_org.schema_name, secret)
+
+
+def parallel(count: int, job) -> list:
+    """Run job(0..count-1) in threads that all start at once."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int):
+        barrier.wait()
+        return job(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))

@@ -1,24 +1,10 @@
 """Concurrency against a live gunicorn server: Entra sends requests in parallel and retries."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from django_tenants.utils import schema_context
 
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
-from tests.scim.conftest import PATCH_OP, USER_SCHEMA
-
-
-def parallel(count: int, job) -> list:
-    barrier = threading.Barrier(count)
-
-    def run(i: int):
-        barrier.wait()
-        return job(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+from tests.scim.conftest import PATCH_OP, USER_SCHEMA, parallel
 
 
 def test_parallel_member_adds_lose_nothing(live_scim, live_org, django_db_blocker):

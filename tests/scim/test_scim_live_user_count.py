@@ -9,8 +9,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.selectors import users_live, users_live_count
 from accounts.services import user_create, user_set_active, user_soft_delete
-from tests.scim.conftest import USER_SCHEMA, LiveScim, ScimClient
-from tests.scim.test_scim_concurrency import parallel
+from tests.scim.conftest import USER_SCHEMA, LiveScim, ScimClient, parallel
 
 
 def tally_and_count(slug: str) -> tuple[int, int]:
