@@ -9,11 +9,15 @@ SET when it already matches.
 What the session has is forgotten whenever it may have changed behind our back: on
 rollback and savepoint rollback (a SET inside an aborted transaction is undone), on close
 and on a new connection.
+
+It also checks a reused connection's health without a round trip (looop/db/health_check.py).
 """
 
 from typing import Any
 
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
+
+from looop.db.health_check import idle_and_quiet
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
@@ -34,6 +38,18 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super()._handle_search_path(cursor)
         if not self._setting_search_path:
             self._session_search_path = self.search_path_set_schemas
+
+    def close_if_health_check_failed(self) -> None:
+        """Skip the `SELECT 1` round trip while the idle connection is quiet (health_check.py)."""
+        if (
+            self.connection is not None
+            and self.health_check_enabled
+            and not self.health_check_done
+            and idle_and_quiet(self.connection)
+        ):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
 
     def _forget_session_search_path(self) -> None:
         self._session_search_path = None

@@ -1,30 +1,28 @@
-"""A read-only first query that is also the request's connection health check.
+"""A connection health check that costs a system call instead of a round trip.
 
-With CONN_HEALTH_CHECKS Django sends `SELECT 1` before a reused connection's first query
-in each request: one more round trip per request. A read-only query can be that check
-itself: if the connection turns out to be dead, it is reopened and the query runs again.
+With CONN_HEALTH_CHECKS Django sends `SELECT 1` before a reused connection's first query in
+each request. An idle session receives nothing from the server unless the server is ending
+it (restart, `pg_terminate_backend`, an idle timeout): it then sends an error and closes,
+and the socket turns readable. So an idle connection whose socket has nothing to read is
+taken as healthy; anything else gets Django's `SELECT 1` and, if that fails, a reconnect.
 """
 
-from collections.abc import Callable
-from typing import TypeVar
+import select
+from typing import Any
 
-from django.db import InterfaceError, OperationalError, connection
+import psycopg
+from psycopg.pq import ConnStatus, TransactionStatus
 
-T = TypeVar("T")
 
-
-def as_health_check(read: Callable[[], T]) -> T:
-    """Run `read` (which must not write) as this request's first query."""
-    if (
-        connection.connection is None
-        or not connection.health_check_enabled
-        or connection.health_check_done
-        or connection.in_atomic_block
-    ):
-        return read()
-    connection.health_check_done = True
+def idle_and_quiet(connection: Any) -> bool:
+    """True if a psycopg connection is open, idle, and the server has sent it nothing."""
+    if connection.closed or connection.broken:
+        return False
+    pgconn = connection.pgconn
+    if pgconn.status != ConnStatus.OK or pgconn.transaction_status != TransactionStatus.IDLE:
+        return False
     try:
-        return read()
-    except (OperationalError, InterfaceError):
-        connection.close()
-        return read()
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):  # no socket any more
+        return False
+    return not readable

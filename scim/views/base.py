@@ -25,7 +25,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from looop.db.health_check import as_health_check
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
 from scim.listing import ListParams
@@ -104,7 +103,7 @@ class ScimView(APIView):
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise ScimError(401, "Malformed Authorization header: expected 'Bearer <token>'.")
-        token = as_health_check(lambda: token_authenticate(secret.strip()))
+        token = token_authenticate(secret.strip())
         if token is None:
             raise ScimError(401, "The token is invalid, revoked or expired.")
         return token
