@@ -219,6 +219,10 @@ SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
 # many wait in a process while the database is unreachable (see scim/event_log.py).
 SCIM_EVENT_FLUSH_MS = env_int("LOOOP_SCIM_EVENT_FLUSH_MS", 200)
 SCIM_EVENT_QUEUE_MAX = env_int("LOOOP_SCIM_EVENT_QUEUE_MAX", 100_000)
+# Usable tokens are kept in memory this long at most; a revocation reaches every process at
+# once through NOTIFY, and this bounds how late it can be if that fails (scim/token_cache.py).
+# 0 reads the token from the database on every request.
+SCIM_TOKEN_CACHE_SECONDS = env_int("LOOOP_SCIM_TOKEN_CACHE_SECONDS", 10)
 
 # Sign in with Microsoft (sso/): one multi-tenant Entra ID app registration. The authority
 # is a setting so that tests can point it at a local OpenID Connect provider.

@@ -21,7 +21,7 @@ from accounts.services import audit_record, user_create, user_set_active, user_s
 from looop.db.async_commit import execute_returning
 from looop.db.one_message import statements_execute
 from looop.db.rows import row_insert, row_update
-from scim import event_log
+from scim import event_log, token_cache
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.event_log import EVENT_COLUMNS, EVENT_FIELDS, event_row
 from scim.groups import group_document, group_fields, member_ids
@@ -76,6 +76,7 @@ def token_revoke(*, token: ScimToken, actor: User | None = None) -> ScimToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        token_cache.CACHE.forget(connection.schema_name)  # other processes hear the trigger
         audit_record(
             actor=actor, action="scim_token.revoke", target=token.name, detail={"id": token.pk}
         )
@@ -92,6 +93,7 @@ def token_reset(*, actor: User | None = None, name: str = "Reset token") -> tupl
         .values_list("name", flat=True)
     )
     ScimToken.objects.filter(revoked_at__isnull=True).update(revoked_at=now)
+    token_cache.CACHE.forget(connection.schema_name)  # other processes hear the trigger
     audit_record(actor=actor, action="scim_token.reset", detail={"revoked": revoked})
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     return token_create(name=f"{name} {stamp}", actor=actor)
@@ -107,7 +109,14 @@ def token_authenticate(secret: str) -> ScimToken | None:
     """The usable token of this organisation's schema for a presented secret, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = _TOKEN_BY_HASH.get(token_hash(secret))
+    digest, schema = token_hash(secret), connection.schema_name
+    cached = token_cache.max_age() > 0
+    token = token_cache.CACHE.get(schema, digest) if cached else None
+    if token is None:
+        generation = token_cache.CACHE.generation()
+        token = _TOKEN_BY_HASH.get(digest)
+        if token is not None and token.is_usable and cached:
+            token_cache.CACHE.put(schema, digest, token, generation)
     if token is None or not token.is_usable:
         return None
     now = timezone.now()

@@ -68,6 +68,13 @@ def django_db_setup(django_test_environment, django_db_blocker) -> Iterator[None
         teardown_databases(config, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _token_cache_off(settings) -> None:
+    """Tests in this process roll back, so a token change never sends its NOTIFY: read tokens
+    from the database. The cache has its own tests and is on in the live server."""
+    settings.SCIM_TOKEN_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def acme(db) -> Organisation:
     return Organisation.objects.get(schema_name="acme")

@@ -56,7 +56,7 @@ def quiet_queue(settings) -> Iterator[EventQueue]:
 
 
 @pytest.fixture
-def two_orgs(django_db_blocker) -> Iterator[tuple[str, str]]:
+def two_orgs(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
     """Two fresh committed organisations, so committed events touch no other test's log."""
     slugs = tuple(f"log{uuid.uuid4().hex[:10]}" for _ in range(2))
     with django_db_blocker.unblock():
