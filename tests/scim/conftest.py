@@ -2,15 +2,18 @@
 
 import json
 import threading
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from accounts.services import organisation_host
+from accounts.services import organisation_create, organisation_host
 from scim.services import token_create
 
 SCIM_JSON = "application/scim+json"
@@ -56,6 +59,20 @@ def token_for(slug: str, name: str = "Microsoft Entra ID") -> str:
     with schema_context(slug):
         _, secret = token_create(name=name)
     return secret
+
+
+@pytest.fixture
+def two_orgs(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
+    """Two fresh committed organisations, for what only committed data shows (NOTIFY,
+    background writers); yielded with database access unblocked."""
+    slugs = tuple(f"org{uuid.uuid4().hex[:10]}" for _ in range(2))
+    with django_db_blocker.unblock():
+        for slug in slugs:
+            organisation_create(
+                slug=slug, name=slug, admin_email=f"a@{slug}.test", admin_password=None
+            )
+        yield slugs  # type: ignore[misc]
+        connection.set_schema_to_public()
 
 
 @pytest.fixture

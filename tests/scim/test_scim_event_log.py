@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.client import HTTPConnection
@@ -20,7 +19,7 @@ from django.db import OperationalError, connection
 from django_tenants.utils import schema_context
 
 from accounts.models import Organisation
-from accounts.services import organisation_create, organisation_host
+from accounts.services import organisation_host
 from scim.event_log import EventQueue, event_row
 from scim.models import ProvisioningEvent
 from scim.services import token_create
@@ -53,19 +52,6 @@ def quiet_queue(settings) -> Iterator[EventQueue]:
     queue = EventQueue()
     yield queue
     queue._queue.clear()  # nothing left for its exit-time flush
-
-
-@pytest.fixture
-def two_orgs(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
-    """Two fresh committed organisations, so committed events touch no other test's log."""
-    slugs = tuple(f"log{uuid.uuid4().hex[:10]}" for _ in range(2))
-    with django_db_blocker.unblock():
-        for slug in slugs:
-            organisation_create(
-                slug=slug, name=slug, admin_email=f"a@{slug}.test", admin_password=None
-            )
-        yield slugs  # type: ignore[misc]
-        connection.set_schema_to_public()
 
 
 def test_a_flush_writes_each_event_in_its_own_organisation(

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from accounts.services import organisation_create
 from scim import token_cache
 from scim.models import ScimToken
 from scim.services import token_authenticate, token_create, token_hash, token_reset, token_revoke
@@ -45,19 +44,6 @@ def cache(settings, monkeypatch) -> Iterator[TokenCache]:
     cache.stop()
 
 
-@pytest.fixture
-def orgs(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
-    """Two committed organisations, so token changes commit and send their NOTIFY."""
-    slugs = tuple(f"tok{uuid.uuid4().hex[:10]}" for _ in range(2))
-    with django_db_blocker.unblock():
-        for slug in slugs:
-            organisation_create(
-                slug=slug, name=slug, admin_email=f"a@{slug}.test", admin_password=None
-            )
-        yield slugs  # type: ignore[misc]
-        connection.set_schema_to_public()
-
-
 def authenticate(slug: str, secret: str) -> ScimToken | None:
     with schema_context(slug):
         return token_authenticate(secret)
@@ -68,8 +54,8 @@ def new_token(slug: str, **kwargs) -> tuple[ScimToken, str]:
         return token_create(name=f"Entra {uuid.uuid4().hex[:6]}", **kwargs)
 
 
-def test_a_token_is_read_once_then_served_without_a_query(cache, orgs):
-    slug = orgs[0]
+def test_a_token_is_read_once_then_served_without_a_query(cache, two_orgs):
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     first = authenticate(slug, secret)
     with CaptureQueriesContext(connection) as queries:
@@ -81,8 +67,8 @@ def test_a_token_is_read_once_then_served_without_a_query(cache, orgs):
         assert ScimToken.objects.get(pk=token.pk).last_used_at is not None
 
 
-def test_a_revocation_by_another_session_reaches_the_cache_at_once(cache, orgs):
-    slug = orgs[0]
+def test_a_revocation_by_another_session_reaches_the_cache_at_once(cache, two_orgs):
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     assert authenticate(slug, secret) is not None
     with other_session() as other:
@@ -94,8 +80,8 @@ def test_a_revocation_by_another_session_reaches_the_cache_at_once(cache, orgs):
     assert cache.get(slug, token_hash(secret)) is None
 
 
-def test_a_token_deleted_by_another_session_stops_working(cache, orgs):
-    slug = orgs[0]
+def test_a_token_deleted_by_another_session_stops_working(cache, two_orgs):
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     assert authenticate(slug, secret) is not None
     with other_session() as other:
@@ -103,8 +89,8 @@ def test_a_token_deleted_by_another_session_stops_working(cache, orgs):
     eventually(lambda: authenticate(slug, secret) is None, seconds=5)
 
 
-def test_revoke_and_reset_in_this_process_take_effect_immediately(cache, orgs):
-    slug = orgs[0]
+def test_revoke_and_reset_in_this_process_take_effect_immediately(cache, two_orgs):
+    slug = two_orgs[0]
     first, first_secret = new_token(slug)
     second, second_secret = new_token(slug)
     assert authenticate(slug, first_secret) is not None
@@ -118,16 +104,16 @@ def test_revoke_and_reset_in_this_process_take_effect_immediately(cache, orgs):
     assert authenticate(slug, fresh_secret) is not None
 
 
-def test_an_expired_token_is_refused_even_from_memory(cache, orgs):
-    slug = orgs[0]
+def test_an_expired_token_is_refused_even_from_memory(cache, two_orgs):
+    slug = two_orgs[0]
     _, secret = new_token(slug, expires_at=timezone.now() + timedelta(milliseconds=400))
     assert authenticate(slug, secret) is not None
     time.sleep(0.5)
     assert authenticate(slug, secret) is None
 
 
-def test_a_token_of_one_organisation_is_never_served_to_another(cache, orgs):
-    first, second = orgs
+def test_a_token_of_one_organisation_is_never_served_to_another(cache, two_orgs):
+    first, second = two_orgs
     token, secret = new_token(first)
     assert authenticate(first, secret) is not None
     assert cache.get(first, token_hash(secret)) is not None
@@ -135,8 +121,8 @@ def test_a_token_of_one_organisation_is_never_served_to_another(cache, orgs):
     assert cache.get(second, token_hash(secret)) is None
 
 
-def test_a_change_in_one_organisation_keeps_the_others_tokens(cache, orgs):
-    first, second = orgs
+def test_a_change_in_one_organisation_keeps_the_others_tokens(cache, two_orgs):
+    first, second = two_orgs
     kept, kept_secret = new_token(second)
     assert authenticate(second, kept_secret) is not None
     token, secret = new_token(first)
@@ -145,8 +131,8 @@ def test_a_change_in_one_organisation_keeps_the_others_tokens(cache, orgs):
     assert cache.get(second, token_hash(kept_secret)) is not None
 
 
-def test_only_changes_that_matter_send_a_notification(orgs):
-    slug = orgs[0]
+def test_only_changes_that_matter_send_a_notification(two_orgs):
+    slug = two_orgs[0]
     token, _ = new_token(slug)
     with other_session() as listener, other_session() as writer:
         listener.execute(f"LISTEN {CHANNEL}")
@@ -159,8 +145,8 @@ def test_only_changes_that_matter_send_a_notification(orgs):
         assert [n.payload for n in listener.notifies(timeout=2, stop_after=1)] == [slug]
 
 
-def test_a_lookup_that_raced_a_change_is_not_kept(cache, orgs):
-    slug = orgs[0]
+def test_a_lookup_that_raced_a_change_is_not_kept(cache, two_orgs):
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     digest = token_hash(secret)
     before = cache.generation()
@@ -171,9 +157,11 @@ def test_a_lookup_that_raced_a_change_is_not_kept(cache, orgs):
     assert cache.get(slug, digest) is token
 
 
-def test_a_lost_notification_delays_a_revocation_by_the_maximum_age_at_most(cache, orgs, settings):
+def test_a_lost_notification_delays_a_revocation_by_the_maximum_age_at_most(
+    cache, two_orgs, settings
+):
     settings.SCIM_TOKEN_CACHE_SECONDS = 0.5
-    slug = orgs[0]
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     assert authenticate(slug, secret) is not None
     with other_session() as other:
@@ -194,8 +182,8 @@ def backend_name(pid: int | None) -> str | None:
     return row[0] if row else None
 
 
-def test_losing_the_listener_empties_the_cache_until_it_listens_again(cache, orgs):
-    slug = orgs[0]
+def test_losing_the_listener_empties_the_cache_until_it_listens_again(cache, two_orgs):
+    slug = two_orgs[0]
     token, secret = new_token(slug)
     assert authenticate(slug, secret) is not None
     digest = token_hash(secret)
@@ -210,9 +198,9 @@ def test_losing_the_listener_empties_the_cache_until_it_listens_again(cache, org
     assert cache.get(slug, digest) is not None
 
 
-def test_with_the_cache_off_every_lookup_reads_the_database(settings, orgs):
+def test_with_the_cache_off_every_lookup_reads_the_database(settings, two_orgs):
     settings.SCIM_TOKEN_CACHE_SECONDS = 0
-    slug = orgs[0]
+    slug = two_orgs[0]
     _, secret = new_token(slug)
     assert authenticate(slug, secret) is not None
     with CaptureQueriesContext(connection) as queries:
