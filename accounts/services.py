@@ -1,6 +1,8 @@
 """Writes for organisations and their people. Console, SCIM and sign-in all call these."""
 
 import secrets
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -83,6 +85,39 @@ def user_create(
         user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
         row_insert(user)
     return user
+
+
+@lru_cache(maxsize=64)
+def _versioned_update_sql(names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
+    fields = tuple(User._meta.get_field(name) for name in names)
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {quote(User._meta.db_table)} SET {sets}, version = version + 1,"
+        " last_modified = %s, session_epoch = session_epoch + %s"
+        " WHERE id = %s AND version = %s AND deleted_at IS NULL"
+        " RETURNING version, session_epoch"
+    )
+    return sql, fields
+
+
+def user_update_if_unchanged(*, user: User, names: Sequence[str], version: int) -> bool:
+    """Write `names` from `user` if its live row is still at `version`, in one UPDATE that
+    moves the version on and, when `active` changes to anything but True, ends every
+    session (as `user_set_active` does). False, and nothing written, if the row changed or
+    was deleted since it was read at that version."""
+    sql, fields = _versioned_update_sql(tuple(names))
+    now = timezone.now()
+    ends_sessions = "active" in names and user.active is not True
+    values = [f.get_db_prep_save(getattr(user, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, now, int(ends_sessions), user.pk, version])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    user.version, user.session_epoch = row
+    user.last_modified = now
+    return True
 
 
 _SET_ACTIVE = (

@@ -7,6 +7,7 @@ functions; the SCIM views call the user and group functions.
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,12 @@ from django.utils import timezone
 
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
-from accounts.services import audit_record, user_create, user_set_active, user_soft_delete
+from accounts.services import (
+    audit_record,
+    user_create,
+    user_soft_delete,
+    user_update_if_unchanged,
+)
 from looop.db.async_commit import execute_returning
 from looop.db.one_message import statements_execute
 from looop.db.rows import row_insert, row_update
@@ -222,59 +228,57 @@ def scim_user_create(*, document: Any) -> User:
     return user
 
 
-def _user_lock(user_id: str, if_match: str | None) -> User:
-    user = user_get(user_id=user_id, for_update=True)
-    if user is None:
-        raise not_found(f"User {user_id} not found.")
-    precondition_check(version=user.version, if_match=if_match)
-    return user
+# A PUT or PATCH that keeps losing races to other writes of the same user gives up (503,
+# Retry-After) rather than spin.
+_WRITE_ATTEMPTS = 8
 
 
-def _user_write(user: User, fields: dict[str, Any]) -> None:
-    """Apply new field values to a locked user: the one write path of PUT and PATCH."""
-    changed = [f for f in WRITABLE_FIELDS if getattr(user, f) != fields[f]]
-    if not changed:
-        return  # an idempotent retry changes nothing, not even the version
-    if "manager_id" in changed:
-        user.manager_display = _manager_display(fields["manager_id"])  # type: ignore[attr-defined]
-    if "active" in changed:
-        # Deactivation ends the user's sessions; accounts.services owns that rule.
-        user_set_active(user=user, active=fields["active"] is True)
-        changed.remove("active")
-        if fields["active"] is None:
-            changed.append("active")
-    if not changed:
-        return
-    for f in changed:
-        setattr(user, f, fields[f])
-    user.version += 1
-    row_update(user, [*changed, "version", "last_modified"])
+def _user_write(
+    user_id: str, if_match: str | None, fields_of: Callable[[User], dict[str, Any]]
+) -> User:
+    """Read the user, compute its new fields, and write them only if nobody wrote in between;
+    otherwise start again from the new row, so no concurrent change is lost. Two round trips
+    and no lock: the read, then one UPDATE that is the whole write (all or nothing)."""
+    for _ in range(_WRITE_ATTEMPTS):
+        user = user_get(user_id=user_id)
+        if user is None:
+            raise not_found(f"User {user_id} not found.")
+        precondition_check(version=user.version, if_match=if_match)
+        fields = fields_of(user)
+        changed = [f for f in WRITABLE_FIELDS if getattr(user, f) != fields[f]]
+        if not changed:
+            return user  # an idempotent retry changes nothing, not even the version
+        if "manager_id" in changed:
+            user.manager_display = _manager_display(fields["manager_id"])  # type: ignore[attr-defined]
+        read_version = user.version
+        for f in changed:
+            setattr(user, f, fields[f])
+        try:
+            with _statement_savepoint():
+                written = user_update_if_unchanged(user=user, names=changed, version=read_version)
+            if written:
+                return user
+        except IntegrityError as exc:
+            raise _integrity_to_scim(exc) from exc
+    raise ScimError(503, "The user changed repeatedly while this request ran; retry.")
 
 
 def scim_user_replace(*, user_id: str, document: Any, if_match: str | None = None) -> User:
     fields = user_fields(document)
-    try:
-        with transaction.atomic():
-            user = _user_lock(user_id, if_match)
-            _user_write(user, fields)
-    except IntegrityError as exc:
-        raise _integrity_to_scim(exc) from exc
-    return user
+    return _user_write(user_id, if_match, lambda user: fields)
 
 
 def scim_user_patch(*, user_id: str, body: Any, base_url: str, if_match: str | None = None) -> User:
     """Apply a PatchOp to the rendered document, then write it back like a PUT: all or nothing."""
-    try:
-        with transaction.atomic():
-            user = _user_lock(user_id, if_match)
-            document = user_document(user, base_url=base_url)
-            patched = patch_apply(document, body, resource="User").document
-            if "active" not in Fields(patched):
-                patched = {**patched, "active": None}  # removed: unassigned, not the default
-            _user_write(user, user_fields(patched))
-    except IntegrityError as exc:
-        raise _integrity_to_scim(exc) from exc
-    return user
+
+    def fields_of(user: User) -> dict[str, Any]:
+        patched = patch_apply(user_document(user, base_url=base_url), body, resource="User")
+        document = patched.document
+        if "active" not in Fields(document):
+            document = {**document, "active": None}  # removed: unassigned, not the default
+        return user_fields(document)
+
+    return _user_write(user_id, if_match, fields_of)
 
 
 def scim_user_delete(*, user_id: str, if_match: str | None = None) -> None:
