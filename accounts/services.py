@@ -87,6 +87,12 @@ def user_create(
     return user
 
 
+def _sessions_ended(active: bool | None) -> int:
+    """How far a write of `active` moves `session_epoch`: anything but active ends every
+    session (a session's hash includes the epoch), so a deactivated user is signed out."""
+    return 0 if active is True else 1
+
+
 @lru_cache(maxsize=64)
 def _versioned_update_sql(names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
     fields = tuple(User._meta.get_field(name) for name in names)
@@ -103,15 +109,15 @@ def _versioned_update_sql(names: tuple[str, ...]) -> tuple[str, tuple[Field, ...
 
 def user_update_if_unchanged(*, user: User, names: Sequence[str], version: int) -> bool:
     """Write `names` from `user` if its live row is still at `version`, in one UPDATE that
-    moves the version on and, when `active` changes to anything but True, ends every
-    session (as `user_set_active` does). False, and nothing written, if the row changed or
+    moves the version on and, when `active` changes, applies `_sessions_ended` as
+    `user_set_active` does. False, and nothing written, if the row changed or
     was deleted since it was read at that version."""
     sql, fields = _versioned_update_sql(tuple(names))
     now = timezone.now()
-    ends_sessions = "active" in names and user.active is not True
+    epoch_step = _sessions_ended(user.active) if "active" in names else 0
     values = [f.get_db_prep_save(getattr(user, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, now, int(ends_sessions), user.pk, version])
+        cursor.execute(sql, [*values, now, epoch_step, user.pk, version])
         row = cursor.fetchone()
     if row is None:
         return False
@@ -135,7 +141,7 @@ def user_set_active(*, user: User, active: bool) -> User:
     with connection.cursor() as cursor:
         cursor.execute(
             _SET_ACTIVE.format(connection.ops.quote_name(User._meta.db_table)),
-            [active, 0 if active else 1, now, user.pk],
+            [active, _sessions_ended(active), now, user.pk],
         )
         row = cursor.fetchone()
     if row is None:
