@@ -1,9 +1,13 @@
 """Public host: "Create your organisation", the live address check, and the rate limit."""
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context, schema_exists
 
+from accounts import throttle
 from accounts.models import Domain, Organisation, User
 from tests.conftest import host_client
 
@@ -130,7 +134,16 @@ def test_live_slug_check(public_client, slug, expected):
     assert response.json() == expected
 
 
-def test_sign_up_is_rate_limited_per_address(public_client, settings):
+@pytest.fixture
+def mid_window(monkeypatch) -> None:
+    """The rate limits count in fixed clock windows (an hour, a minute): pin the limiter's
+    clock mid-window, so a test that runs across a boundary doesn't start a fresh count."""
+    now = datetime.now(UTC)
+    pinned = now.replace(minute=30, second=30, microsecond=0)
+    monkeypatch.setattr(throttle, "timezone", SimpleNamespace(now=lambda: pinned))
+
+
+def test_sign_up_is_rate_limited_per_address(public_client, settings, mid_window):
     settings.SIGNUP_PER_HOUR = 2
     for slug in ["one-org", "two-org"]:
         response = public_client.post("/signup", {**GOOD, "slug": slug}, REMOTE_ADDR="198.51.100.7")
@@ -146,13 +159,13 @@ def test_sign_up_is_rate_limited_per_address(public_client, settings):
     assert other.status_code == 302
 
 
-def test_failed_submissions_count_too(public_client, settings):
+def test_failed_submissions_count_too(public_client, settings, mid_window):
     settings.SIGNUP_PER_HOUR = 1
     assert public_client.post("/signup", {**GOOD, "slug": "acme"}).status_code == 400
     assert public_client.post("/signup", GOOD).status_code == 429
 
 
-def test_slug_check_is_rate_limited(public_client, settings):
+def test_slug_check_is_rate_limited(public_client, settings, mid_window):
     settings.SLUG_CHECKS_PER_MINUTE = 3
     for _ in range(3):
         assert public_client.get("/signup/slug-available", {"slug": "x"}).status_code == 200
