@@ -223,6 +223,9 @@ SCIM_EVENT_QUEUE_MAX = env_int("LOOOP_SCIM_EVENT_QUEUE_MAX", 100_000)
 # once through NOTIFY, and this bounds how late it can be if that fails (scim/token_cache.py).
 # 0 reads the token from the database on every request.
 SCIM_TOKEN_CACHE_SECONDS = env_int("LOOOP_SCIM_TOKEN_CACHE_SECONDS", 10)
+# Analyse an organisation's users, groups and memberships as soon as provisioning has
+# changed them by half, rather than wait for autovacuum (scim/table_statistics.py).
+SCIM_ANALYSE_WHILE_PROVISIONING = env_bool("LOOOP_SCIM_ANALYSE_WHILE_PROVISIONING", True)
 
 # Sign in with Microsoft (sso/): one multi-tenant Entra ID app registration. The authority
 # is a setting so that tests can point it at a local OpenID Connect provider.

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 from scim.models import ProvisioningEvent
+from scim.table_statistics import keeper
 
 logger = logging.getLogger("looop.scim")
 
@@ -34,6 +35,7 @@ EVENT_FIELDS = (
 )  # fmt: skip
 EVENT_COLUMNS = ", ".join(ProvisioningEvent._meta.get_field(name).column for name in EVENT_FIELDS)
 BATCH_WAKE = 500  # a queue this long is written at once, not at the next tick
+_METHOD, _STATUS = EVENT_FIELDS.index("method"), EVENT_FIELDS.index("status")
 
 # (schema, values in EVENT_FIELDS order)
 QueuedEvent = tuple[str, tuple[Any, ...]]
@@ -89,6 +91,15 @@ def _copy_rows(schema: str, rows: list[tuple[Any, ...]]) -> int:
             )
             return 0
     return sum(_copy_rows(schema, [row]) for row in rows)
+
+
+def schemas_written(events: Iterable[QueuedEvent]) -> set[str]:
+    """The organisations whose data these events' requests changed."""
+    return {
+        schema
+        for schema, row in events
+        if row[_METHOD] not in ("GET", "HEAD") and 200 <= row[_STATUS] < 300
+    }
 
 
 def events_write(events: Iterable[QueuedEvent]) -> int:
@@ -168,13 +179,15 @@ class EventQueue:
             if not batch:
                 return 0
             try:
-                return events_write(batch)
+                written = events_write(batch)
             except (OperationalError, InterfaceError):
                 connection.close()  # the next write reconnects
                 with self._lock:
                     self._queue.extendleft(reversed(batch))
                     self._trim()
                 raise
+            keeper.note(schemas_written(batch))
+            return written
 
     def _run(self) -> None:
         interval = settings.SCIM_EVENT_FLUSH_MS / 1000
@@ -188,6 +201,7 @@ class EventQueue:
             try:
                 self.flush()
                 failures = 0
+                keeper.run_due()
             except Exception:
                 failures += 1
                 logger.warning("Could not write provisioning events; retrying", exc_info=True)
