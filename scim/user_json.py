@@ -6,7 +6,13 @@ about 8 ms per page. Here each row comes back as the document's JSON text, which
 spliced into the ListResponse as it is. The same attributes in the same order, with
 unassigned (null) attributes left out; `tests/scim/test_scim_user_json.py` checks the two
 renderings are equal.
+
+Documents are built as text with `concat_ws`, which skips NULLs, so an unassigned attribute
+is never written; building them with `json_build_object` and removing the nulls after with
+`json_strip_nulls` parsed every document a second time (a fifth of the page's cost).
 """
+
+import json
 
 from accounts.models import Group, Membership, User
 from scim.schemas import ENTERPRISE_SCHEMA, USER_SCHEMA
@@ -19,60 +25,87 @@ def _column(field: str) -> str:
     return f'{_U}."{User._meta.get_field(field).column}"'
 
 
+def _member(attr: str, sql: str, *, json_text: bool = False) -> str:
+    """`"attr":value` as JSON text, NULL when the value is. `json_text`: already JSON."""
+    return f"'{json.dumps(attr)}:' || {sql if json_text else f'to_json({sql})::text'}"
+
+
+def _object(members: list[str]) -> str:
+    """A JSON object of the non-null members, as text; NULL when there are none."""
+    return f"NULLIF('{{' || concat_ws(',', {', '.join(members)}) || '}}', '{{}}')"
+
+
 def _timestamp(field: str) -> str:
     """As `datetime.isoformat()` in UTC with a Z: microseconds only when there are some."""
     utc = f"({_column(field)} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"CASE WHEN date_part('microseconds', {utc})::int %% 1000000 = 0 THEN '' "
-        f"ELSE to_char({utc}, '.US') END || 'Z'"
-    )
+    return f"""replace(to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '') || 'Z'"""
 
 
-def _object(pairs: list[tuple[str, str]]) -> str:
-    """A JSON object of the non-null pairs, or NULL when every value is null."""
-    values = ", ".join(f"'{attr}', {sql}" for attr, sql in pairs)
-    any_set = " OR ".join(f"{sql} IS NOT NULL" for _, sql in pairs)
-    return f"CASE WHEN {any_set} THEN json_strip_nulls(json_build_object({values})) END"
-
-
-_MANAGER = f"""CASE WHEN {_column("manager_id")} IS NOT NULL THEN json_build_object(
-                 'value', {_column("manager_id")},
-                 '$ref', b.base || '/Users/' || {_column("manager_id")},
-                 'displayName', (SELECT mgr.display_name FROM {User._meta.db_table} mgr
-                                 WHERE mgr.id = {_column("manager_id")})) END"""
-
-_ENTERPRISE_PAIRS = [(attr, _column(f)) for attr, f in ENTERPRISE_FIELDS]
+_MANAGER = _object(
+    [
+        _member("value", _column("manager_id")),
+        _member("$ref", f"b.base || '/Users/' || {_column('manager_id')}"),
+        _member(
+            "displayName",
+            f"""(SELECT mgr.display_name FROM {User._meta.db_table} mgr
+                 WHERE mgr.id = {_column("manager_id")})""",
+        ),
+    ]
+)
+_ENTERPRISE = _object(
+    [
+        *(_member(attr, _column(f)) for attr, f in ENTERPRISE_FIELDS),
+        _member(
+            "manager",
+            f"CASE WHEN {_column('manager_id')} IS NOT NULL THEN {_MANAGER} END",
+            json_text=True,
+        ),
+    ]
+)
 _ENTERPRISE_SET = " OR ".join(
     f"{_column(f)} IS NOT NULL" for f in [*(f for _, f in ENTERPRISE_FIELDS), "manager_id"]
 )
-_ENTERPRISE = f"""CASE WHEN {_ENTERPRISE_SET} THEN json_build_object(
-    {", ".join(f"'{attr}', {sql}" for attr, sql in _ENTERPRISE_PAIRS)},
-    'manager', {_MANAGER}) END"""
+_SCHEMAS = f"""CASE WHEN {_ENTERPRISE_SET}
+               THEN '{json.dumps([USER_SCHEMA, ENTERPRISE_SCHEMA])}'
+               ELSE '{json.dumps([USER_SCHEMA])}' END"""
 
-_MEMBERS = ",\n    ".join(
+_DOCUMENT = _object(
     [
-        f"""'schemas', CASE WHEN {_ENTERPRISE_SET}
-                        THEN '["{USER_SCHEMA}", "{ENTERPRISE_SCHEMA}"]'::json
-                        ELSE '["{USER_SCHEMA}"]'::json END""",
-        f"'id', {_U}.\"id\"",
-        f"'externalId', {_column('external_id')}",
-        f"'userName', {_column('user_name')}",
-        f"'name', {_object([(attr, _column(f)) for attr, f in NAME_FIELDS])}",
-        *(f"'{attr}', {_column(f)}" for attr, f in TEXT_FIELDS),
-        f"'active', {_column('active')}",
+        _member("schemas", _SCHEMAS, json_text=True),
+        _member("id", f'{_U}."id"'),
+        _member("externalId", _column("external_id")),
+        _member("userName", _column("user_name")),
+        _member("name", _object([_member(a, _column(f)) for a, f in NAME_FIELDS]), json_text=True),
+        *(_member(attr, _column(f)) for attr, f in TEXT_FIELDS),
+        _member("active", _column("active")),
         *(
-            f"'{attr}', CASE WHEN {_column(f)} <> '[]'::jsonb THEN {_column(f)} END"
+            _member(attr, f"CASE WHEN {_column(f)} <> '[]'::jsonb THEN {_column(f)} END")
             for attr, f in MULTI_FIELDS
         ),
-        "'groups', grp.groups",
-        f"'{ENTERPRISE_SCHEMA}', {_ENTERPRISE}",
-        f"""'meta', json_build_object(
-            'resourceType', 'User',
-            'created', {_timestamp("created")},
-            'lastModified', {_timestamp("last_modified")},
-            'location', b.base || '/Users/' || {_U}."id",
-            'version', 'W/"' || {_column("version")} || '"')""",
+        _member("groups", "grp.groups", json_text=True),
+        _member(ENTERPRISE_SCHEMA, _ENTERPRISE, json_text=True),
+        _member(
+            "meta",
+            _object(
+                [
+                    _member("resourceType", "'User'::text"),
+                    _member("created", _timestamp("created")),
+                    _member("lastModified", _timestamp("last_modified")),
+                    _member("location", f"b.base || '/Users/' || {_U}.\"id\""),
+                    _member("version", f"'W/\"' || {_column('version')} || '\"'"),
+                ]
+            ),
+            json_text=True,
+        ),
+    ]
+)
+
+_GROUP = _object(
+    [
+        _member("value", "g.id"),
+        _member("$ref", "b.base || '/Groups/' || g.id"),
+        _member("display", "g.display_name"),
+        _member("type", "'direct'::text"),
     ]
 )
 
@@ -84,18 +117,15 @@ page AS MATERIALIZED (
     SELECT p.id, p.n FROM unnest(ARRAY({{ids}})) WITH ORDINALITY AS p(id, n)
 ),
 grp AS (
-    SELECT m.user_id, json_agg(json_build_object(
-               'value', g.id, '$ref', b.base || '/Groups/' || g.id,
-               'display', g.display_name, 'type', 'direct')
-             ORDER BY g.display_name, g.id) AS groups
+    SELECT m.user_id,
+           '[' || string_agg({_GROUP}, ',' ORDER BY g.display_name, g.id) || ']' AS groups
     FROM {Membership._meta.db_table} m
     JOIN {Group._meta.db_table} g ON g.id = m.group_id
     CROSS JOIN b
     WHERE m.user_id IN (SELECT id FROM page)
     GROUP BY m.user_id
 )
-SELECT json_strip_nulls(json_build_object(
-    {_MEMBERS}))::text
+SELECT {_DOCUMENT}
 FROM page
 JOIN {_U} ON {_U}."id" = page.id
 LEFT JOIN grp ON grp.user_id = page.id
@@ -108,7 +138,7 @@ def page_sql(ids_sql: str) -> str:
     """The documents of the users whose ids `ids_sql` selects, in its order.
 
     Parameters: the API's base URL, then those of `ids_sql`. Stored multi-valued
-    attributes never hold nulls (scim.values.complex_values drops them), so stripping
-    nulls recursively only removes unassigned attributes.
+    attributes never hold nulls (scim.values.complex_values drops them), so they are
+    written as stored.
     """
     return _PAGE.replace("{ids}", ids_sql)
