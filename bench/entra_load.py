@@ -22,7 +22,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import loadgen  # noqa: E402
-from bench.cpu import server_cpu_seconds  # noqa: E402
+from bench.cpu import calibration_ms, machine_seconds, server_cpu_seconds  # noqa: E402
 from bench.server import PROXY_HEADERS, ROOT, django_setup, fresh_database, gunicorn  # noqa: E402
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -184,28 +184,33 @@ def main() -> None:
     )
 
     def run(name: str, job, items, unit: str = "req") -> dict:
-        before = server_cpu_seconds(process.pid)
+        before, machine_before = server_cpu_seconds(process.pid), machine_seconds()
         result = loadgen.run(
             name, job, items, port=port, concurrency=args.concurrency, headers=headers
         )
-        after = server_cpu_seconds(process.pid)
+        after, machine_after = server_cpu_seconds(process.pid), machine_seconds()
         summary = result.summary(unit)
         for part in ("app", "postgres"):
             cpu_ms = (after[part] - before[part]) * 1000 / max(1, summary["requests"])
             summary[f"{part}_cpu_ms_per_{unit}"] = round(cpu_ms, 2)
+        machine = {k: machine_after[k] - machine_before[k] for k in machine_after}
+        summary["steal_percent"] = round(100 * machine["steal"] / max(machine["total"], 1e-9), 1)
         per_s = summary[f"{unit}_per_s"]
         print(
             f"{name:<28} {summary['requests']:>6} {unit}s  {per_s:>8} {unit}/s  "
             f"p50 {summary['p50_ms']:>6} ms  p95 {summary['p95_ms']:>6} ms  "
             f"p99 {summary['p99_ms']:>6} ms  non-2xx {summary['non_2xx']}  "
             f"CPU/{unit}: app {summary[f'app_cpu_ms_per_{unit}']:.2f} ms, "
-            f"db {summary[f'postgres_cpu_ms_per_{unit}']:.2f} ms",
+            f"db {summary[f'postgres_cpu_ms_per_{unit}']:.2f} ms  "
+            f"steal {summary['steal_percent']} %",
             flush=True,
         )
         return {"summary": summary, "outputs": result.outputs}
 
     try:
         time.sleep(1)
+        calibration = [calibration_ms()]
+        print(f"machine speed: {calibration[0]} ms for the calibration work", flush=True)
         results = {}
         a = run("a: filter + create users", phase_a, list(range(args.users)))
         user_ids = a["outputs"]
@@ -225,6 +230,8 @@ def main() -> None:
         results["e_get"] = run("e: GET user by id", phase_e_get, user_ids)["summary"]
         removals = [(gid, m) for gid, members in b["outputs"] for m in members][: args.removals]
         results["f"] = run("f: single-member removals", phase_f, removals)["summary"]
+        calibration.append(calibration_ms())
+        print(f"machine speed: {calibration[1]} ms for the calibration work", flush=True)
     finally:
         process.terminate()
         process.wait(10)
@@ -238,6 +245,7 @@ def main() -> None:
                 "concurrency": args.concurrency,
                 "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
                 "phases": results,
+                "calibration_ms": calibration,
             },
             indent=2,
         )
