@@ -7,7 +7,8 @@ Phases (as Entra runs them): (a) filter userName then POST, per user; (b) groups
 displayName with excludedAttributes=members, POST, member adds in PATCHes of 50; (c) Replace
 title and department; (d) deactivate with "False"; (e) pages of 100 users, and GET by id;
 (f) single-member removals. Prints req/s, p50/p95/p99 and the CPU each request cost gunicorn
-and PostgreSQL per phase, then a JSON summary.
+and PostgreSQL per phase, with the machine's speed just before and after the phase
+(bench/cpu.py: lower is faster), then a JSON summary.
 With --preload N the organisation first gets N extra users, to show cost does not grow.
 """
 
@@ -184,6 +185,7 @@ def main() -> None:
     )
 
     def run(name: str, job, items, unit: str = "req") -> dict:
+        speed = calibration_ms()
         before, machine_before = server_cpu_seconds(process.pid), machine_seconds()
         result = loadgen.run(
             name, job, items, port=port, concurrency=args.concurrency, headers=headers
@@ -195,6 +197,7 @@ def main() -> None:
             summary[f"{part}_cpu_ms_per_{unit}"] = round(cpu_ms, 2)
         machine = {k: machine_after[k] - machine_before[k] for k in machine_after}
         summary["steal_percent"] = round(100 * machine["steal"] / max(machine["total"], 1e-9), 1)
+        summary["calibration_ms"] = [speed, calibration_ms()]
         per_s = summary[f"{unit}_per_s"]
         print(
             f"{name:<28} {summary['requests']:>6} {unit}s  {per_s:>8} {unit}/s  "
@@ -202,15 +205,14 @@ def main() -> None:
             f"p99 {summary['p99_ms']:>6} ms  non-2xx {summary['non_2xx']}  "
             f"CPU/{unit}: app {summary[f'app_cpu_ms_per_{unit}']:.2f} ms, "
             f"db {summary[f'postgres_cpu_ms_per_{unit}']:.2f} ms  "
-            f"steal {summary['steal_percent']} %",
+            f"steal {summary['steal_percent']} %  "
+            f"speed {'/'.join(str(v) for v in summary['calibration_ms'])} ms",
             flush=True,
         )
         return {"summary": summary, "outputs": result.outputs}
 
     try:
         time.sleep(1)
-        calibration = [calibration_ms()]
-        print(f"machine speed: {calibration[0]} ms for the calibration work", flush=True)
         results = {}
         a = run("a: filter + create users", phase_a, list(range(args.users)))
         user_ids = a["outputs"]
@@ -230,8 +232,6 @@ def main() -> None:
         results["e_get"] = run("e: GET user by id", phase_e_get, user_ids)["summary"]
         removals = [(gid, m) for gid, members in b["outputs"] for m in members][: args.removals]
         results["f"] = run("f: single-member removals", phase_f, removals)["summary"]
-        calibration.append(calibration_ms())
-        print(f"machine speed: {calibration[1]} ms for the calibration work", flush=True)
     finally:
         process.terminate()
         process.wait(10)
@@ -245,7 +245,6 @@ def main() -> None:
                 "concurrency": args.concurrency,
                 "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
                 "phases": results,
-                "calibration_ms": calibration,
             },
             indent=2,
         )
