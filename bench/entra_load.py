@@ -8,7 +8,7 @@ displayName with excludedAttributes=members, POST, member adds in PATCHes of 50;
 title and department; (d) deactivate with "False"; (e) pages of 100 users, and GET by id;
 (f) single-member removals. Prints req/s, p50/p95/p99 and the CPU each request cost gunicorn
 and PostgreSQL per phase, with the machine's speed just before and after the phase
-(bench/cpu.py: lower is faster), then a JSON summary.
+(bench/cpu.py: milliseconds per CPU, lower is faster), then a JSON summary.
 With --preload N the organisation first gets N extra users, to show cost does not grow.
 """
 
@@ -197,7 +197,7 @@ def main() -> None:
             summary[f"{part}_cpu_ms_per_{unit}"] = round(cpu_ms, 2)
         machine = {k: machine_after[k] - machine_before[k] for k in machine_after}
         summary["steal_percent"] = round(100 * machine["steal"] / max(machine["total"], 1e-9), 1)
-        summary["calibration_ms"] = [speed, calibration_ms()]
+        summary["calibration_ms"] = {"before": speed, "after": calibration_ms()}
         per_s = summary[f"{unit}_per_s"]
         print(
             f"{name:<28} {summary['requests']:>6} {unit}s  {per_s:>8} {unit}/s  "
@@ -206,7 +206,8 @@ def main() -> None:
             f"CPU/{unit}: app {summary[f'app_cpu_ms_per_{unit}']:.2f} ms, "
             f"db {summary[f'postgres_cpu_ms_per_{unit}']:.2f} ms  "
             f"steal {summary['steal_percent']} %  "
-            f"speed {'/'.join(str(v) for v in summary['calibration_ms'])} ms",
+            f"speed {' '.join(f'{v:.0f}' for v in speed)} → "
+            f"{' '.join(f'{v:.0f}' for v in summary['calibration_ms']['after'])} ms",
             flush=True,
         )
         return {"summary": summary, "outputs": result.outputs}
