@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from accounts.models import Group, Membership, User
 
@@ -32,6 +32,8 @@ CHECK_SECONDS = 1.0  # per organisation and process
 FOLLOW_SECONDS = 15.0
 MIN_CHANGES = 100  # rows changed since the last analysis, before any fraction counts
 CHANGE_FRACTION = 0.5  # of the rows the planner believes the table has
+LOCK_WAIT_MS = 100
+LOCK_NOT_AVAILABLE = "55P03"
 
 _STALE_SQL = """
 SELECT c.relname FROM pg_class c
@@ -46,21 +48,34 @@ def _qualified(schema: str, table: str) -> str:
     return f"{quote(schema)}.{quote(table)}"
 
 
+def _busy(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
 def tables_analyse_if_stale(schema: str) -> list[str]:
     """ANALYZE the organisation's provisioned tables whose statistics are stale, and return
-    their names. Returns [] when another session is analysing this organisation."""
+    their names. Skips, rather than waits for, an organisation another session is analysing
+    and a table that VACUUM or a schema change holds (autovacuum would otherwise cancel
+    its own VACUUM for us)."""
     names = [_qualified(schema, table) for table in TABLES]
     # to_regclass is NULL for a schema that is gone, so a deleted organisation is no error.
     stale_sql = _STALE_SQL.format(tables=", ".join(["to_regclass(%s)"] * len(names)))
+    analysed: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"analyse {schema}"])
         if not cursor.fetchone()[0]:
             return []
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
         cursor.execute(stale_sql, [*names, MIN_CHANGES, CHANGE_FRACTION])
-        stale = [row[0] for row in cursor.fetchall()]
-        for table in stale:
-            cursor.execute(f"ANALYZE {_qualified(schema, table)}")
-    return stale
+        for (table,) in cursor.fetchall():
+            try:
+                with transaction.atomic():  # a savepoint, so a busy table skips only itself
+                    cursor.execute(f"ANALYZE {_qualified(schema, table)}")
+                analysed.append(table)
+            except OperationalError as exc:
+                if not _busy(exc):
+                    raise
+    return analysed
 
 
 class StatisticsKeeper:

@@ -210,3 +210,15 @@ def test_provisioning_through_the_live_server_gets_the_tables_analysed(
     with django_db_blocker.unblock():
         eventually(lambda: analyses(schema) >= 1, seconds=20)
         assert planner_rows(schema) >= 100  # analysed once 100 rows had changed
+
+
+def test_a_table_held_by_vacuum_or_a_schema_change_is_skipped_not_waited_for(orgs):
+    slug = orgs[0]
+    users_insert(slug, 300)
+    with other_session() as other, other.transaction():
+        other.execute(f'LOCK TABLE "{slug}".accounts_user IN SHARE UPDATE EXCLUSIVE MODE')
+        started = time.monotonic()
+        assert tables_analyse_if_stale(slug) == []
+        assert time.monotonic() - started < 1
+        assert analyses(slug) == 0
+    assert tables_analyse_if_stale(slug) == ["accounts_user"]
