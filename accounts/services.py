@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from accounts.models import AuditEntry, Domain, Group, Organisation, User
 from accounts.slugs import slug_validate
 from accounts.tenancy import schema_clone_from_template
-from looop.db.rows import row_insert
+from looop.db.rows import row_insert, set_clause
 
 
 class OrganisationExists(ValueError):
@@ -95,11 +95,10 @@ def _sessions_ended(active: bool | None) -> int:
 
 @lru_cache(maxsize=64)
 def _versioned_update_sql(names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
-    fields = tuple(User._meta.get_field(name) for name in names)
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sets, fields = set_clause(User, names)
     sql = (
-        f"UPDATE {quote(User._meta.db_table)} SET {sets}, version = version + 1,"
+        f"UPDATE {connection.ops.quote_name(User._meta.db_table)} SET {sets},"
+        " version = version + 1,"
         " last_modified = %s, session_epoch = session_epoch + %s"
         " WHERE id = %s AND version = %s AND deleted_at IS NULL"
         " RETURNING version, session_epoch"

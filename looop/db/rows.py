@@ -26,13 +26,18 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
     return sql, fields
 
 
+def set_clause(model: type[Model], names: Sequence[str]) -> tuple[str, tuple[Field, ...]]:
+    """`"column" = %s, …` for the named fields of an UPDATE, and those fields in order."""
+    fields = tuple(model._meta.get_field(name) for name in names)
+    return ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields), fields
+
+
 @lru_cache(maxsize=128)
 def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
-    fields = tuple(model._meta.get_field(name) for name in names)
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields),
-        connection.ops.quote_name(model._meta.pk.column),
+    sets, fields = set_clause(model, names)
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s"
     )
     return sql, fields
 

@@ -2,12 +2,14 @@
 
 import json
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
@@ -15,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from accounts.services import organisation_create, organisation_host
 from scim.services import token_create
+from tests.conftest import test_database_url
 
 SCIM_JSON = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -53,6 +56,20 @@ class ScimClient:
 
     def delete(self, path: str, **extra: Any) -> Any:
         return self.client.delete(f"/scim/v2{path}", **extra)
+
+
+def eventually(check: Callable[[], bool], seconds: float = 5) -> None:
+    """Wait for what another thread, process or session does in its own time."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def other_session() -> psycopg.Connection:
+    """A database connection of its own, as another server process would have."""
+    url = test_database_url().replace("postgres://", "postgresql://")
+    return psycopg.connect(url, autocommit=True)
 
 
 def token_for(slug: str, name: str = "Microsoft Entra ID") -> str:

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from typing import Any
@@ -25,6 +25,7 @@ from scim.models import ProvisioningEvent
 from scim.services import token_create
 from tests.conftest import ROOT, free_port
 from tests.conftest import test_database_url as database_url
+from tests.scim.conftest import eventually
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -36,13 +37,6 @@ def row(path: str, status: int = 200) -> tuple[Any, ...]:
 def logged(slug: str) -> list[tuple[str, int]]:
     with schema_context(slug):
         return list(ProvisioningEvent.objects.order_by("id").values_list("path", "status"))
-
-
-def eventually(check: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -177,7 +171,7 @@ def test_the_live_server_writes_every_event_within_moments(
         token = org_token(slug)
         statuses = [scim_get(live_app.port, slug, token, f"/Users?count={i}") for i in range(40)]
         assert statuses == [200] * 40
-        eventually(lambda: len(logged(slug)) == 40)
+        eventually(lambda: len(logged(slug)) == 40, seconds=10)
         assert sorted(logged(slug)) == sorted((f"/scim/v2/Users?count={i}", 200) for i in range(40))
 
 

@@ -3,15 +3,13 @@ tables are analysed once, only that organisation's, and never by two sessions at
 
 import time
 
-import psycopg
 import pytest
 from django.db import connection
 
 from scim import table_statistics
 from scim.event_log import event_row, schemas_written
 from scim.table_statistics import StatisticsKeeper, tables_analyse_if_stale
-from tests.conftest import test_database_url as database_url
-from tests.scim.test_scim_token_cache import eventually
+from tests.scim.conftest import eventually, other_session
 
 
 def autovacuum_off(schema: str) -> None:
@@ -26,10 +24,6 @@ def orgs(two_orgs) -> tuple[str, str]:
     for slug in two_orgs:
         autovacuum_off(slug)
     return two_orgs
-
-
-def other_session() -> psycopg.Connection:
-    return psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True)
 
 
 def users_insert(schema: str, count: int) -> None:

@@ -3,10 +3,9 @@ dropped at once when another session changes a token, and never across organisat
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,19 +16,7 @@ from scim import token_cache
 from scim.models import ScimToken
 from scim.services import token_authenticate, token_create, token_hash, token_reset, token_revoke
 from scim.token_cache import CHANNEL, LISTENER_NAME, TokenCache
-from tests.conftest import test_database_url as database_url
-
-
-def eventually(check: Callable[[], bool], seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def other_session() -> psycopg.Connection:
-    """A connection of its own, as another server process would have."""
-    return psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True)
+from tests.scim.conftest import eventually, other_session
 
 
 @pytest.fixture
