@@ -12,14 +12,19 @@ Semantics worth knowing:
 - `emails co "x"` means `emails.value co "x"`. Inside `emails[...]` every condition holds for
   the same email. An email without `primary` counts as `primary eq false`.
 - `id eq` with a malformed UUID matches nothing. Booleans also accept "True"/"False".
+- Cost: at most SCIM_FILTER_MAX_COMPARISONS comparisons, and no substring operators
+  (`co`, `sw`, `ew`) on multi-valued lists (emails, phoneNumbers, addresses): no index
+  serves them, and each read every user's list (docs/performance.md, "Filter cost").
 - Not filterable: `schemas`, `meta.resourceType/location/version`, `password`, and the
   attributes Looop does not store (ims, photos, roles, entitlements, x509Certificates).
 """
 
+from django.conf import settings
 from django.db.models import Q
 
+from scim.errors import invalid_filter
 from scim.filters.attributes import SCHEMAS, Resource
-from scim.filters.grammar import parse_filter
+from scim.filters.grammar import comparisons, parse_filter
 from scim.filters.sorting import sort_field
 from scim.filters.translate import FilterTranslator
 
@@ -29,4 +34,10 @@ __all__ = ["Resource", "filter_to_q", "sort_field"]
 def filter_to_q(expression: str, resource: Resource) -> Q:
     if resource not in SCHEMAS:
         raise ValueError(f"Unknown SCIM resource type {resource!r}")
-    return FilterTranslator(resource).translate(parse_filter(expression))
+    tree = parse_filter(expression)
+    limit = settings.SCIM_FILTER_MAX_COMPARISONS
+    if (count := comparisons(tree)) > limit:
+        raise invalid_filter(
+            f"The filter makes {count} comparisons; at most {limit} are allowed in one filter."
+        )
+    return FilterTranslator(resource).translate(tree)

@@ -122,6 +122,27 @@ def parse_filter(expression: str) -> ast.Filter:
         raise invalid_filter(detail) from exc
 
 
+def comparisons(tree: ast.Filter) -> int:
+    """How many comparisons (`attr op value`, `attr pr`) a filter makes, brackets included.
+
+    Each one is a predicate that PostgreSQL evaluates per row it reads, so this is what a
+    filter costs, whatever its length in characters.
+    """
+    count = 0
+    pending: list[Any] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Filter):
+            pending.append(node.expr)
+        elif isinstance(node, ast.LogExpr):
+            pending += [node.expr1, node.expr2]
+        elif isinstance(node, ast.AttrExpr):
+            count += 1
+            if isinstance(node.attr_path.attr_name, ast.Filter):
+                pending.append(node.attr_path.attr_name)
+    return count
+
+
 def parse_tokens(tokens: Iterable[Token]) -> ast.Filter:
     """The AST of a filter given as tokens; raises FilterSyntaxError."""
     try:

@@ -63,7 +63,3 @@ def uuid_value(value: Any, *, op: str, label: str) -> uuid.UUID | None:
     except ValueError:
         return None
 
-
-def like_escape(text: str) -> str:
-    """Escape LIKE wildcards so `co "50%"` means the characters, not a pattern."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

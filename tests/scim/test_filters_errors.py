@@ -96,7 +96,7 @@ def invalid_filter(detail: str) -> dict:
         ),
         ('meta.created co "2020"', "'co' cannot be applied to the date-time 'meta.created'."),
         ("userName eq true", "'userName eq' needs a string value."),
-        ("emails.value co false", "'emails.value co' needs a string value."),
+        ("emails.value gt false", "'emails.value gt' needs a string value."),
         ("userName gt null", "'userName gt' cannot compare with null."),
         ('id gt "nope"', "'id gt' needs a UUID value."),
         (
@@ -130,6 +130,45 @@ def invalid_filter(detail: str) -> dict:
         ),
         ("x" * 9000, "The filter is longer than 8192 characters."),
         ("(" * 100 + 'userName eq "x"' + ")" * 100, "The filter is nested too deeply."),
+        # Substring matches on multi-valued lists: no index serves them (docs/performance.md).
+        (
+            'emails co "example.com"',
+            "'emails.value co' is not supported: emails is multi-valued and no index serves "
+            "a substring match on it. Use 'emails.value eq'.",
+        ),
+        (
+            'emails.value ew ".org"',
+            "'emails.value ew' is not supported: emails is multi-valued and no index serves "
+            "a substring match on it. Use 'emails.value eq'.",
+        ),
+        (
+            'emails[type eq "work" and value sw "b"]',
+            "'emails.value sw' is not supported: emails is multi-valued and no index serves "
+            "a substring match on it. Use 'emails.value eq'.",
+        ),
+        (
+            'userName eq "a" or phoneNumbers[not (value co "555")]',
+            "'phoneNumbers.value co' is not supported: phoneNumbers is multi-valued and no "
+            "index serves a substring match on it. Use 'phoneNumbers.value eq'.",
+        ),
+        (
+            'addresses.locality co "holly"',
+            "'addresses.locality co' is not supported: addresses is multi-valued and no "
+            "index serves a substring match on it. Use 'addresses.locality eq'.",
+        ),
+        # At most 100 comparisons; those inside brackets count too.
+        (
+            " or ".join(f'userName eq "u{n}"' for n in range(101)),
+            "The filter makes 101 comparisons; at most 100 are allowed in one filter.",
+        ),
+        (
+            " or ".join(f'emails[type eq "work" and value eq "u{n}"]' for n in range(51)),
+            "The filter makes 102 comparisons; at most 100 are allowed in one filter.",
+        ),
+        (
+            " or ".join(['emails[type eq "work"].value eq "x"'] * 51),
+            "The filter makes 102 comparisons; at most 100 are allowed in one filter.",
+        ),
         ("not (" * 70 + 'userName eq "x"' + ")" * 70, "The filter is nested too deeply."),
     ],
 )
