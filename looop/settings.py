@@ -84,6 +84,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
+    "looop.db.budgets.DatabaseBudgetMiddleware",  # first: covers routing and the SCIM API
     "looop.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "looop.csp.ContentSecurityPolicyMiddleware",
@@ -116,6 +117,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "looop.wsgi.application"
 
 
+# Database budgets (looop/db/budgets.py): statement timeouts per kind of work, in ms (0: none).
+DB_STATEMENT_TIMEOUT_MS = env_int("LOOOP_DB_STATEMENT_TIMEOUT_MS", 30_000)  # a web request
+DB_LIST_STATEMENT_TIMEOUT_MS = env_int("LOOOP_DB_LIST_STATEMENT_TIMEOUT_MS", 5_000)  # SCIM lists
+DB_BACKGROUND_STATEMENT_TIMEOUT_MS = env_int("LOOOP_DB_BACKGROUND_STATEMENT_TIMEOUT_MS", 600_000)
+DB_LOCK_TIMEOUT_MS = env_int("LOOOP_DB_LOCK_TIMEOUT_MS", 10_000)
+DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("LOOOP_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000)
+DB_CONNECT_TIMEOUT_SECONDS = env_int("LOOOP_DB_CONNECT_TIMEOUT_SECONDS", 5)
+DB_RETRY_AFTER_SECONDS = 5  # what a request cut off by its budget tells the client
+
+
 def _database() -> dict:
     url = env_str("DATABASE_URL")
     if url:
@@ -128,6 +139,15 @@ def _database() -> dict:
     config["ENGINE"] = "looop.db"
     config["CONN_HEALTH_CHECKS"] = True
     config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    from looop.db.budgets import connection_options
+
+    config["OPTIONS"] = connection_options(
+        background_statement_ms=DB_BACKGROUND_STATEMENT_TIMEOUT_MS,
+        lock_ms=DB_LOCK_TIMEOUT_MS,
+        idle_in_transaction_ms=DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        connect_timeout_s=DB_CONNECT_TIMEOUT_SECONDS,
+        given=config["OPTIONS"],
+    )
     # Parallel test runs (several checkouts on one server) each get their own database.
     config["TEST"] = {"NAME": f"test_looop_{env_str('LOOOP_TEST_DB', 'main')}"}
     return config
@@ -213,6 +233,12 @@ SLUG_CHECKS_PER_MINUTE = env_int("LOOOP_SLUG_CHECKS_PER_MINUTE", 60)
 
 # SCIM API (/scim/v2): request body limit, page size, provisioning log retention.
 SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
+# Fairness (scim/fairness.py): concurrent SCIM requests one organisation may run per process
+# (0: no cap); keep it below gunicorn's threads per worker. More answer 429 + Retry-After.
+ORG_CONCURRENT_REQUESTS = env_int("LOOOP_ORG_CONCURRENT_REQUESTS", 2)
+ORG_RETRY_AFTER_SECONDS = env_int("LOOOP_ORG_RETRY_AFTER_SECONDS", 2)
+# Filters: at most this many comparisons (scim/filters/grammar.py).
+SCIM_FILTER_MAX_COMPARISONS = env_int("LOOOP_SCIM_FILTER_MAX_COMPARISONS", 100)
 SCIM_MAX_RESULTS = env_int("LOOOP_SCIM_MAX_RESULTS", 200)
 SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
 # Events are written in batches this often (0: each in its own INSERT), and at most this

@@ -10,11 +10,16 @@ What the session has is forgotten whenever it may have changed behind our back: 
 rollback and savepoint rollback (a SET inside an aborted transaction is undone), on close
 and on a new connection.
 
-It also checks a reused connection's health without a round trip (looop/db/health_check.py).
+It also checks a reused connection's health without a round trip (looop/db/health_check.py),
+and runs each request under its statement timeout (looop/db/budgets.py), remembered the
+same way: `SET statement_timeout` is sent only when the session has another value.
 """
 
 from typing import Any
 
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 from looop.db.health_check import idle_and_quiet
@@ -23,7 +28,40 @@ from looop.db.health_check import idle_and_quiet
 class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._session_search_path: list[str] | None = None
+        # The statement timeout wanted (set per request by DatabaseBudgetMiddleware) and the
+        # one the session has: None when unknown, e.g. after a rollback may have undone a SET.
+        self.statement_timeout_ms: int = settings.DB_BACKGROUND_STATEMENT_TIMEOUT_MS
+        self._session_statement_timeout_ms: int | None = None
+        self._setting_statement_timeout = False
         super().__init__(*args, **kwargs)
+
+    def _cursor(self, name: str | None = None) -> Any:
+        cursor = super()._cursor(name)
+        if (
+            self._session_statement_timeout_ms != self.statement_timeout_ms
+            and not self._setting_statement_timeout
+        ):
+            self._set_statement_timeout(cursor if name is None else None)
+        return cursor
+
+    def _set_statement_timeout(self, cursor: Any) -> None:
+        wanted = self.statement_timeout_ms
+        self._setting_statement_timeout = True
+        try:
+            target = self.connection.cursor() if cursor is None else cursor
+            try:
+                target.execute(f"SET statement_timeout = {int(wanted)}")
+            finally:
+                if cursor is None:
+                    target.close()
+        except (DatabaseError, psycopg.Error):
+            # In a failed transaction the SET fails too, as will the statement that follows,
+            # which reports the real error; the SET is tried again after the rollback.
+            self._session_statement_timeout_ms = None
+        else:
+            self._session_statement_timeout_ms = wanted
+        finally:
+            self._setting_statement_timeout = False
 
     def _handle_search_path(self, cursor: Any = None) -> None:
         if (
@@ -53,10 +91,13 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def _forget_session_search_path(self) -> None:
         self._session_search_path = None
+        self._session_statement_timeout_ms = None
 
     def connect(self) -> None:
         self._forget_session_search_path()
         super().connect()
+        # A new session starts with the background budget (connection OPTIONS).
+        self._session_statement_timeout_ms = settings.DB_BACKGROUND_STATEMENT_TIMEOUT_MS
 
     def close(self) -> None:
         self._forget_session_search_path()

@@ -62,4 +62,3 @@ def uuid_value(value: Any, *, op: str, label: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
-

@@ -26,7 +26,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scim.attributes import Projection
+from scim.budgets import over_budget_error
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
+from scim.fairness import RequestSlot
 from scim.listing import ListParams
 from scim.models import ScimToken
 from scim.services import event_submit, token_authenticate
@@ -76,6 +78,7 @@ class ScimView(APIView):
     resource_type = ""
 
     token: ScimToken | None = None
+    slot: RequestSlot | None = None  # this request's place in its organisation's share
     log_resource_id = ""
     log_error: ScimError | None = None
 
@@ -83,13 +86,18 @@ class ScimView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        response = super().dispatch(request, *args, **kwargs)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        finally:
+            if self.slot is not None:
+                self.slot.give_back()
         self._log(request, response.status_code, started)
         return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # content negotiation
         self.token = self._authenticate(request)
+        self.slot = RequestSlot.take(connection.schema_name)  # 429 past the fair share
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.SCIM_MAX_BODY_BYTES:
             raise self._too_large()
@@ -124,6 +132,8 @@ class ScimView(APIView):
                 headers["WWW-Authenticate"] += ', error="invalid_token"'
         elif error.status == 503:
             headers["Retry-After"] = RETRY_AFTER_SECONDS
+        elif error.status == 429:
+            headers["Retry-After"] = str(settings.ORG_RETRY_AFTER_SECONDS)
         elif error.status == 405:
             headers["Allow"] = ", ".join(self.allowed_methods)
         return Response(error.body(), status=error.status, headers=headers)
@@ -141,6 +151,8 @@ class ScimView(APIView):
             return uniqueness("The request conflicts with existing data.")
         if isinstance(exc, DataError):
             return invalid_value("A value is not valid for its attribute.")
+        if isinstance(exc, DatabaseError) and (budget := over_budget_error(exc, self.request)):
+            return budget  # a statement cut off by its budget (scim/budgets.py)
         if isinstance(exc, DatabaseError):
             # An outage or overload: nothing was committed, so the client can safely retry.
             logger.exception("Database error on %s %s", self.request.method, self.request.path)

@@ -86,8 +86,9 @@ def test_database_error_is_503_with_retry_after(scim, acme_token):
         other.close()
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+    # A lock not granted within lock_timeout is a budget running out (looop/db/budgets.py).
     assert response.json() == error_body(
-        503, "The service is temporarily unavailable; retry later."
+        503, "The service is busy and could not finish in time; retry later."
     )
     assert b"Traceback" not in response.content
 
