@@ -56,9 +56,16 @@ def free_port() -> int:
 
 
 def gunicorn(
-    database_url: str, *, workers: int, threads: int, log: Path
+    database_url: str,
+    *,
+    workers: int,
+    threads: int,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn with production settings (DEBUG off, secure cookies, SSL behind a proxy)."""
+    """Start gunicorn with production settings (DEBUG off, secure cookies, SSL behind a proxy).
+
+    `extra_env` sets LOOOP_* settings for this server (others are not inherited)."""
     port = free_port()
     env = {
         k: v
@@ -66,6 +73,7 @@ def gunicorn(
         if not k.startswith("LOOOP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(DATABASE_URL=database_url, SECRET_KEY=os.environ.get("SECRET_KEY", SECRET))
+    env.update(extra_env or {})
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
