@@ -236,6 +236,9 @@ SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
 # Fairness (scim/fairness.py): concurrent SCIM requests one organisation may run per process
 # (0: no cap); keep it below gunicorn's threads per worker. More answer 429 + Retry-After.
 ORG_CONCURRENT_REQUESTS = env_int("LOOOP_ORG_CONCURRENT_REQUESTS", 2)
+# Costly filters (anything but eq on an indexed attribute) one organisation may run at once
+# in the whole database (0: no cap).
+ORG_CONCURRENT_COSTLY_FILTERS = env_int("LOOOP_ORG_CONCURRENT_COSTLY_FILTERS", 1)
 ORG_RETRY_AFTER_SECONDS = env_int("LOOOP_ORG_RETRY_AFTER_SECONDS", 2)
 # Filters: at most this many comparisons (scim/filters/grammar.py).
 SCIM_FILTER_MAX_COMPARISONS = env_int("LOOOP_SCIM_FILTER_MAX_COMPARISONS", 100)

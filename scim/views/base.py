@@ -25,10 +25,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scim import fairness
 from scim.attributes import Projection
 from scim.budgets import over_budget_error
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
-from scim.fairness import RequestSlot
 from scim.listing import ListParams
 from scim.models import ScimToken
 from scim.services import event_submit, token_authenticate
@@ -78,7 +78,7 @@ class ScimView(APIView):
     resource_type = ""
 
     token: ScimToken | None = None
-    slot: RequestSlot | None = None  # this request's place in its organisation's share
+    slots: list[fairness.Slot]  # this request's places in its organisation's share
     log_resource_id = ""
     log_error: ScimError | None = None
 
@@ -86,21 +86,21 @@ class ScimView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
+        self.slots = []
         try:
             response = super().dispatch(request, *args, **kwargs)
         finally:
-            if self.slot is not None:
-                self.slot.give_back()
+            fairness.release(self.slots)
         self._log(request, response.status_code, started)
         return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # content negotiation
         self.token = self._authenticate(request)
-        self.slot = RequestSlot.take(connection.schema_name)  # 429 past the fair share
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.SCIM_MAX_BODY_BYTES:
             raise self._too_large()
+        fairness.admit(request._request, self.slots)  # 429 past the fair share
 
     @staticmethod
     def _authenticate(request: Request) -> ScimToken:
