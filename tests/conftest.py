@@ -175,6 +175,10 @@ def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[Liv
         "LOOOP_SCHEME": "http",
         "LOOOP_SECURE": "0",
         "DB_CONN_MAX_AGE": "0",
+        # Races need parallel requests of one organisation; the fairness caps have their own
+        # servers in tests/scim/test_scim_fairness.py.
+        "LOOOP_ORG_CONCURRENT_REQUESTS": "0",
+        "LOOOP_ORG_CONCURRENT_COSTLY_FILTERS": "0",
     }
     (ROOT / ".looop").mkdir(exist_ok=True)
     log = open(ROOT / ".looop" / f"live-server-{port}.log", "w")  # noqa: SIM115
