@@ -89,26 +89,26 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             return
         super().close_if_health_check_failed()
 
-    def _forget_session_search_path(self) -> None:
+    def _forget_session_state(self) -> None:
         self._session_search_path = None
         self._session_statement_timeout_ms = None
 
     def connect(self) -> None:
-        self._forget_session_search_path()
+        self._forget_session_state()
         super().connect()
         # A new session starts with the background budget (connection OPTIONS).
         self._session_statement_timeout_ms = settings.DB_BACKGROUND_STATEMENT_TIMEOUT_MS
 
     def close(self) -> None:
-        self._forget_session_search_path()
+        self._forget_session_state()
         super().close()
 
     def rollback(self) -> None:
-        self._forget_session_search_path()
+        self._forget_session_state()
         super().rollback()
 
     def savepoint_rollback(self, sid: str) -> None:
         try:
             super().savepoint_rollback(sid)
         finally:
-            self._forget_session_search_path()
+            self._forget_session_state()
