@@ -1,7 +1,8 @@
 """One organisation's costly filters against another organisation's reads, on a live gunicorn.
 
     .venv/bin/python bench/isolation.py [--preload 100000] [--attackers 8] [--seconds 60]
-                                        [--cap 1] [--costly 1] [--list-budget-ms 5000]
+                                        [--workers 3] [--threads 4] [--cap 2] [--costly 1]
+                                        [--list-budget-ms 5000]
 
 Organisation A (alpha) has --preload users; organisation B (beta) has 1,000. Phases:
 (1) B alone: B's clients read `GET /Users/<id>` for --baseline-seconds;
@@ -10,8 +11,10 @@ costliest filter the API accepts to `POST /Users/.search` (as Entra honours Retr
 they wait that long after a 429); (3) what is still running in PostgreSQL once A stops.
 Before that, it sends the issue's filter (300 × `emails co`) once and prints the answer.
 
-Prints B's p50/p95/p99 per phase, A's statuses, the CPU used by gunicorn and PostgreSQL, and
-the machine's speed before and after (bench/cpu.py: ms per CPU, lower is faster), then JSON.
+The defaults are the production ones (`make serve`'s 4 threads per worker, the settings'
+defaults). Prints B's p50/p95/p99 per phase (429s included: check B's statuses), A's
+statuses, the CPU used by gunicorn and PostgreSQL, and the machine's speed before and after
+(bench/cpu.py: ms per CPU, lower is faster), then JSON.
 `--cap 0 --costly 0 --list-budget-ms 0` runs the same attack without the protections.
 """
 
@@ -75,8 +78,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--baseline-seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cap", type=int, default=1, help="LOOOP_ORG_CONCURRENT_REQUESTS")
+    parser.add_argument("--threads", type=int, default=4)  # as `make serve`
+    parser.add_argument("--cap", type=int, default=2, help="LOOOP_ORG_CONCURRENT_REQUESTS")
     parser.add_argument("--costly", type=int, default=1, help="LOOOP_ORG_CONCURRENT_COSTLY_FILTERS")
     parser.add_argument("--list-budget-ms", type=int, default=5000)
     parser.add_argument("--comparisons", type=int, default=100)
