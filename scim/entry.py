@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import get_resolver
 
 from looop.middleware import SCIM_PREFIX
+from scim.budgets import budget_choose
 
 
 def scim_response(request: HttpRequest) -> HttpResponse:
@@ -11,6 +12,7 @@ def scim_response(request: HttpRequest) -> HttpResponse:
 
     The URL patterns end in a catch-all, so every path gets a SCIM response.
     """
+    budget_choose(request)  # lists and searches: the list budget, from the token lookup on
     rest = request.path_info[len(SCIM_PREFIX) :] or "/"
     match = get_resolver("scim.urls").resolve(rest)
     request.resolver_match = match

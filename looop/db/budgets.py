@@ -6,10 +6,12 @@ holding a request thread, a connection and a CPU of the database.
 - Every connection starts with the *background* budget, sent in libpq's startup packet
   (`options=-c …`), so management commands, jobs and threads outside requests cost no
   round trip. Lock and idle-in-transaction timeouts are set the same way, for everyone.
-- A request runs under its kind's statement timeout: `list` for SCIM list and search
-  requests (a filter over every user), `web` for everything else. The database wrapper
-  (looop/db/base.py) sends `SET statement_timeout` only when the session has another
-  value, so a connection that serves requests of one kind never sends it again.
+- A request runs under the `web` statement timeout, unless its view asks for another with
+  `use()`: SCIM lists and searches take the lower `list` budget (scim/budgets.py), except
+  Entra's indexed lookups. The database wrapper (looop/db/base.py) sends
+  `SET statement_timeout` only when the session has another value, so a connection that
+  serves requests of one kind never sends it again (one round trip, ~0.1 ms, when it does;
+  docs/performance.md).
 - The connect timeout and TCP keepalives bound the wait for a database that hangs
   rather than refuses.
 
@@ -17,7 +19,6 @@ A statement cut off by its budget is cancelled by the server itself, so nothing 
 running; `over_budget` tells such errors apart for the error pages.
 """
 
-import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -31,10 +32,6 @@ Kind = Literal["web", "list", "background"]
 # lock not granted within lock_timeout.
 QUERY_CANCELED = "57014"
 LOCK_NOT_AVAILABLE = "55P03"
-
-# SCIM list and search endpoints: GET /Users, GET /Groups, POST …/.search (RFC 7644 §3.4).
-_SCIM_LIST = re.compile(r"^/scim/v2/(?:Users|Groups)/?$", re.IGNORECASE)
-_SCIM_SEARCH = re.compile(r"^/scim/v2/(?:(?:Users|Groups)/)?\.search/?$", re.IGNORECASE)
 
 # TCP keepalives: a peer that vanished (network cut, host gone) is noticed in about a
 # minute instead of the kernel's two hours; unacknowledged writes fail after 30 s.
@@ -80,13 +77,9 @@ def connection_options(
     }
 
 
-def request_kind(request: HttpRequest) -> Kind:
-    path = request.path_info
-    if request.method == "GET" and _SCIM_LIST.match(path):
-        return "list"
-    if request.method == "POST" and _SCIM_SEARCH.match(path):
-        return "list"
-    return "web"
+def use(kind: Kind) -> None:
+    """Run the rest of this request (this thread's connection) under `kind`'s budget."""
+    connection.statement_timeout_ms = statement_timeout_ms(kind)
 
 
 def over_budget(exc: BaseException) -> str | None:
@@ -101,8 +94,8 @@ def over_budget(exc: BaseException) -> str | None:
 
 
 class DatabaseBudgetMiddleware:
-    """Runs each request under its kind's statement timeout (first in MIDDLEWARE, so that
-    it covers the routing lookup and the SCIM API, which leaves the chain early).
+    """Runs each request under the web budget (first in MIDDLEWARE, so that it covers the
+    routing lookup and the SCIM API, which leaves the chain early).
 
     Outside the SCIM API, whose views answer SCIM errors themselves, a statement cut off by
     its budget answers 503 with Retry-After instead of a 500.
@@ -112,12 +105,12 @@ class DatabaseBudgetMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.statement_timeout_ms = statement_timeout_ms(request_kind(request))
+        use("web")
         try:
             return self.get_response(request)
         finally:
             # Only remembered: the next query outside a request (tests, threads) sets it.
-            connection.statement_timeout_ms = statement_timeout_ms("background")
+            use("background")
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         if over_budget(exception) is None:

@@ -20,10 +20,12 @@ from looop.db.budgets import (
     DatabaseBudgetMiddleware,
     connection_options,
     over_budget,
-    request_kind,
+    statement_timeout_ms,
+    use,
 )
+from scim.budgets import budget_choose
 from tests.conftest import test_database_url as database_url
-from tests.scim.conftest import eventually, other_session
+from tests.scim.conftest import error_body, eventually, other_session
 
 
 def show(name: str) -> str:
@@ -63,25 +65,40 @@ def test_a_session_starts_with_the_background_budget(db):
     assert [q["sql"] for q in context.captured_queries if q["sql"].startswith("SET st")] == []
 
 
+LOOKUP = 'userName eq "bjensen@example.com"'
+COSTLY = 'displayName co "x"'
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "kind"),
+    ("method", "path", "body", "kind"),
     [
-        ("GET", "/scim/v2/Users", "list"),
-        ("GET", "/scim/v2/Groups/", "list"),
-        ("GET", "/scim/v2/users", "list"),
-        ("POST", "/scim/v2/Users/.search", "list"),
-        ("POST", "/scim/v2/Groups/.search", "list"),
-        ("POST", "/scim/v2/.search", "list"),
-        ("GET", "/scim/v2/Users/2819c223-7f76-453a-919d-413861904646", "web"),
-        ("POST", "/scim/v2/Users", "web"),
-        ("PATCH", "/scim/v2/Groups/x", "web"),
-        ("GET", "/scim/v2/Users/.search", "web"),
-        ("GET", "/people", "web"),
-        ("GET", "/", "web"),
+        ("GET", "/scim/v2/Users", None, "list"),
+        ("GET", "/scim/v2/Groups/?startIndex=3", None, "list"),
+        ("GET", f"/scim/v2/users?filter={COSTLY}", None, "list"),
+        ("GET", f"/scim/v2/Users?filter={LOOKUP}", None, "web"),  # Entra's: an index answers
+        ("GET", '/scim/v2/Groups?filter=displayName eq "Sales"', None, "web"),
+        ("GET", '/scim/v2/Groups?filter=members.value eq "x"', None, "list"),
+        ("POST", "/scim/v2/Users/.search", {"filter": COSTLY}, "list"),
+        ("POST", "/scim/v2/Users/.search", {"filter": LOOKUP}, "web"),
+        ("POST", "/scim/v2/Groups/.search", {}, "list"),
+        ("POST", "/scim/v2/.search", {"filter": COSTLY}, "list"),
+        ("POST", "/scim/v2/.search", [1, 2], "list"),
+        ("GET", "/scim/v2/Users/2819c223-7f76-453a-919d-413861904646", None, "web"),
+        ("POST", "/scim/v2/Users", {"filter": COSTLY}, "web"),
+        ("PATCH", "/scim/v2/Groups/x", None, "web"),
+        ("GET", "/scim/v2/Users/.search", None, "web"),
     ],
 )
-def test_request_kind(method, path, kind):
-    assert request_kind(RequestFactory().generic(method, path)) == kind
+def test_the_budget_of_a_scim_request(db, method, path, body, kind):
+    factory = RequestFactory()
+    data = json.dumps(body) if body is not None else ""
+    request = factory.generic(method, path, data, content_type="application/scim+json")
+    use("web")
+    try:
+        budget_choose(request)
+        assert connection.statement_timeout_ms == statement_timeout_ms(kind)
+    finally:
+        use("background")
 
 
 def budget_sets(run) -> list[str]:
@@ -91,20 +108,27 @@ def budget_sets(run) -> list[str]:
 
 
 def test_each_request_runs_under_its_kinds_budget(scim, alice):
-    """A request sets its kind's budget, and only when the session has another one."""
+    """A request sets its kind's budget, and only when the session has another one: Entra's
+    lookups and reads by id share the web budget, so they never send it."""
     show("statement_timeout")  # the session now has the background budget
     web, listing = settings.DB_STATEMENT_TIMEOUT_MS, settings.DB_LIST_STATEMENT_TIMEOUT_MS
     background = settings.DB_BACKGROUND_STATEMENT_TIMEOUT_MS
 
-    def list_users() -> None:
+    def lookup() -> None:
         assert scim.get('/Users?filter=userName eq "nobody@acme.test"').status_code == 200
+
+    def costly() -> None:
+        assert scim.get('/Users?filter=displayName co "nobody"').status_code == 200
 
     def get_alice() -> None:
         assert scim.get(f"/Users/{alice.pk}").status_code == 200
 
-    assert budget_sets(list_users) == [f"SET statement_timeout = {listing}"]
-    assert budget_sets(get_alice) == [f"SET statement_timeout = {web}"]
+    assert budget_sets(lookup) == [f"SET statement_timeout = {web}"]
     assert budget_sets(get_alice) == []  # the session has it already: no round trip
+    assert budget_sets(lookup) == []
+    assert budget_sets(costly) == [f"SET statement_timeout = {listing}"]
+    assert budget_sets(costly) == []
+    assert budget_sets(get_alice) == [f"SET statement_timeout = {web}"]
     # Outside requests, the next statement runs under the background budget again.
     assert budget_sets(lambda: show("lock_timeout")) == [f"SET statement_timeout = {background}"]
 
@@ -240,3 +264,13 @@ def test_connecting_to_a_database_that_hangs_gives_up(silent_database):
     options = budget_options(connect_timeout_s=1)
     with pytest.raises(psycopg.OperationalError, match="timeout"):
         psycopg.connect(host="127.0.0.1", port=silent_database, user="x", dbname="x", **options)
+
+
+def test_a_search_body_over_the_limit_is_still_413(scim, settings):
+    """Choosing the budget reads a search's filter; a body too large is left to the view."""
+    settings.SCIM_MAX_BODY_BYTES = 100
+    response = scim.post("/Users/.search", {"filter": 'displayName co "' + "x" * 200 + '"'})
+    assert (response.status_code, response.json()) == (
+        413,
+        error_body(413, "The request body is larger than 100 bytes."),
+    )
