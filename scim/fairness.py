@@ -31,7 +31,8 @@ from scim.errors import ScimError
 logger = logging.getLogger("looop.scim")
 
 # First key of the advisory locks that hold costly-filter places (+ the place's number);
-# the second key is hashtext(<organisation schema>).
+# the second key is hashtext(<organisation schema>). Two organisations whose names hash
+# alike (1 in 2^32) would share their places: a rare early 429, never a wrong answer.
 COSTLY_FILTER_LOCKS = 0x5C1F_0000
 
 
