@@ -26,6 +26,7 @@ from looop.db.budgets import (
 from scim.budgets import budget_choose
 from tests.conftest import test_database_url as database_url
 from tests.scim.conftest import error_body, eventually, other_session
+from tests.scim.live_servers import Scim, gunicorn
 
 
 def show(name: str) -> str:
@@ -274,3 +275,19 @@ def test_a_search_body_over_the_limit_is_still_413(scim, settings):
         413,
         error_body(413, "The request body is larger than 100 bytes."),
     )
+
+
+def test_a_server_whose_database_hangs_answers_503(django_db_setup, silent_database):
+    """Routing cannot look the organisation up: after the connect timeout, a SCIM 503."""
+    hanging = {
+        "DATABASE_URL": f"postgres://nobody@127.0.0.1:{silent_database}/none",
+        "LOOOP_DB_CONNECT_TIMEOUT_SECONDS": "1",
+        "DB_CONN_MAX_AGE": "0",
+    }
+    with gunicorn(hanging) as port:
+        status, headers, answer = Scim(port, "acme", "looop_scim_x").request("GET", "/Users")
+    assert (status, answer) == (
+        503,
+        error_body(503, "The service is temporarily unavailable; retry later."),
+    )
+    assert headers["Retry-After"] == "5"
