@@ -151,9 +151,10 @@ class ScimView(APIView):
             return uniqueness("The request conflicts with existing data.")
         if isinstance(exc, DataError):
             return invalid_value("A value is not valid for its attribute.")
-        if isinstance(exc, DatabaseError) and (budget := over_budget_error(exc, self.request)):
-            return budget  # a statement cut off by its budget (scim/budgets.py)
         if isinstance(exc, DatabaseError):
+            # A statement cut off by its budget (scim/budgets.py): 400 tooMany or 503.
+            if budget := over_budget_error(exc, self.request._request):
+                return budget
             # An outage or overload: nothing was committed, so the client can safely retry.
             logger.exception("Database error on %s %s", self.request.method, self.request.path)
             return ScimError(503, "The service is temporarily unavailable; retry later.")
