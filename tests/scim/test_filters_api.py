@@ -96,3 +96,26 @@ def test_another_organisations_token_sees_none_of_acme(globex_scim, people):
     ]:
         response = listing(globex_scim, "Users", filter=expression)
         assert (response.status_code, response.json()["totalResults"]) == (200, 0), expression
+
+
+@pytest.mark.parametrize(
+    ("expression", "detail"),
+    [
+        (
+            " or ".join(f'emails co "x{n}@ex.com"' for n in range(300)),
+            "The filter makes 300 comparisons; at most 100 are allowed in one filter.",
+        ),
+        (
+            'emails co "@example.com"',
+            "'emails.value co' is not supported: emails is multi-valued and no index serves "
+            "a substring match on it. Use 'emails.value eq'.",
+        ),
+    ],
+)
+def test_costly_filters_are_refused_through_the_api(scim, people, expression, detail):
+    """The incident's filter (300 × emails co), on GET and on .search."""
+    expected = error_body(400, detail, "invalidFilter")
+    response = listing(scim, "Users", filter=expression)
+    assert (response.status_code, response.json()) == (400, expected)
+    response = scim.post("/Users/.search", {"filter": expression})
+    assert (response.status_code, response.json()) == (400, expected)
