@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "looop.input_middleware.UnstorableInputMiddleware",  # NUL in a parameter: 400, not 500
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -213,6 +214,9 @@ SLUG_CHECKS_PER_MINUTE = env_int("LOOOP_SLUG_CHECKS_PER_MINUTE", 60)
 
 # SCIM API (/scim/v2): request body limit, page size, provisioning log retention.
 SCIM_MAX_BODY_BYTES = env_int("LOOOP_SCIM_MAX_BODY_BYTES", 1024 * 1024)
+# JSON bodies may nest arrays and objects this deep (Entra's deepest is about 5); deeper
+# ones are refused before parsing (looop/input_limits.py).
+MAX_JSON_DEPTH = env_int("LOOOP_MAX_JSON_DEPTH", 32)
 SCIM_MAX_RESULTS = env_int("LOOOP_SCIM_MAX_RESULTS", 200)
 SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
 # Events are written in batches this often (0: each in its own INSERT), and at most this
