@@ -8,6 +8,8 @@
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import loader
@@ -40,7 +42,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler400: InputRefused carries a message fit to show; other refusals do not."""
+    """handler400: InputRefused carries a message fit to show; other refusals do not.
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, as in the SCIM API."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = loader.get_template("400.html").render(
+            {"detail": f"The request is larger than {limit} bytes."}
+        )
+        return HttpResponse(body, status=413)
     detail = exception.message if isinstance(exception, InputRefused) else ""
     body = loader.get_template("400.html").render({"detail": detail})
     return HttpResponseBadRequest(body)

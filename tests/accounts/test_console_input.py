@@ -80,3 +80,12 @@ def test_public_pages(public_client):
     slug_check = public_client.get("/signup/slug-available", {"slug": "a\x00"})
     assert (slug_check.status_code, refusal_text(slug_check)) == (400, refused("slug"))
     assert public_client.get("/find", {"slug": "acme"}).status_code == 200
+
+
+def test_a_form_body_over_the_upload_limit_is_413(alice_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = alice_client.post(
+        "/people/new", {"email": "big@acme.test", "name_given": "x" * 2000}
+    )
+    assert response.status_code == 413
+    assert refusal_text(response) == "The request is larger than 1000 bytes."
