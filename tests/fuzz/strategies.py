@@ -153,6 +153,7 @@ OPERATORS = ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "EQ", "zz"]
 filter_values = st.one_of(
     text.map(json.dumps),
     st.sampled_from(['"{user}"', '"{group}"', '"not-a-uuid"', "true", "null", "1e999", "12"]),
+    st.integers(min_value=4000, max_value=6000).map(lambda n: "9" * n),  # past int()'s limit
     numbers.map(lambda n: json.dumps(n)),
     text,
 )

@@ -188,3 +188,12 @@ def test_an_error_that_quotes_bad_input_can_be_encoded():
     error = ScimError(400, "Unknown attribute 'a\x00\ud800'.", "invalidPath")
     assert error.body()["detail"] == "Unknown attribute 'a\\u0000\\ud800'."
     assert error.detail.encode("utf-8")
+
+
+def test_a_number_too_long_for_python_in_a_filter_is_invalid_filter(scim):
+    response = scim.post("/Users/.search", {"filter": "userName eq 1" + "0" * 5000})
+    assert response.status_code == 400
+    assert response.json() == error_body(
+        400, "The filter could not be parsed: number too long '1000000000000000000000000000000000"
+        "000000…' at position 12.", "invalidFilter",
+    )  # fmt: skip
