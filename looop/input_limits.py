@@ -26,12 +26,13 @@ Kind = Literal["too_large", "too_deep", "syntax", "text", "number"]
 
 # Characters no stored string may hold: NUL and the UTF-16 surrogate range.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# A JSON string literal (RFC 8259 §7), escapes included.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
-# Only a \u escape can put NUL or a surrogate into a decoded body (see `json_document`).
-_ESCAPE = re.compile(r"\\u")
+# For the nesting check, on the body's bytes (UTF-8 never uses ASCII bytes inside a
+# multi-byte character): everything but quotes and brackets, then strings.
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{}'))
+_STRING = re.compile(rb'"[^"]*"')
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+# An escape that may decode to NUL or a surrogate (see `json_document`).
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
@@ -87,23 +88,28 @@ def safe_text(value: str) -> str:
     return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
 
 
-def json_depth_exceeds(text: str, max_depth: int) -> bool:
+def json_depth_exceeds(raw: bytes, max_depth: int) -> bool:
     """True if the JSON text nests arrays and objects deeper than `max_depth`.
 
     Cheap on ordinary bodies: with no more brackets than `max_depth` nothing can be too deep.
-    Otherwise strings are removed and the innermost `[]`/`{}` pairs are stripped one level
-    per pass, in C (re.sub), never recursing. Text that does not reduce is not JSON; it is
-    reported as too deep only when it still has more than `max_depth` levels to strip.
+    Otherwise the text is reduced, in C (bytes.translate, re.sub), to its brackets outside
+    strings, and the innermost `[]`/`{}` pairs are stripped one level per pass: no
+    recursion, and at most `max_depth` passes. Text that stops reducing is not JSON;
+    json.loads says so.
     """
-    if text.count("[") + text.count("{") <= max_depth:
+    if raw.count(b"[") + raw.count(b"{") <= max_depth:
         return False
-    skeleton = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    # Escaped backslashes pair up left to right, as JSON reads them; then escaped quotes.
+    raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Quotes now alternate open/close; dropping an adjacent pair either drops an empty
+    # string or joins two strings with nothing structural between them.
+    skeleton = _STRING.sub(b"", raw.translate(None, _NOT_STRUCTURE).replace(b'""', b""))
     for _ in range(max_depth):
         if not skeleton:
             return False
-        reduced = _INNERMOST.sub("", skeleton)
+        reduced = _INNERMOST.sub(b"", skeleton)
         if reduced == skeleton:
-            return False  # malformed; json.loads says so without deep recursion
+            return False  # malformed
         skeleton = reduced
     return bool(skeleton)
 
@@ -139,7 +145,7 @@ def json_document(raw: bytes, *, max_bytes: int, max_depth: int) -> Any:
 
     Decoding strictly as UTF-8 refuses encoded surrogates in the bytes, and json.loads
     refuses raw control characters in strings, so NUL and surrogates can only come from
-    `\\u` escapes: the decoded document is searched for them only when the text has one.
+    `\\u0000` and `\\udXXX` escapes: the document is searched only when the text has one.
     """
     if len(raw) > max_bytes:
         raise InputRefused(f"The request body is larger than {max_bytes} bytes.",
@@ -148,7 +154,7 @@ def json_document(raw: bytes, *, max_bytes: int, max_depth: int) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputRefused("The request body is not valid UTF-8.", kind="syntax") from None
-    if json_depth_exceeds(text, max_depth):
+    if json_depth_exceeds(raw, max_depth):
         raise InputRefused(f"The request body nests arrays and objects deeper than "
                            f"{max_depth} levels.", kind="too_deep")  # fmt: skip
     try:
@@ -157,7 +163,7 @@ def json_document(raw: bytes, *, max_bytes: int, max_depth: int) -> Any:
         raise InputRefused("The request body is nested too deeply.", kind="too_deep") from None
     except ValueError:
         raise InputRefused("The request body is not valid JSON.", kind="syntax") from None
-    if _ESCAPE.search(text):
+    if _RISKY_ESCAPE.search(raw):  # the exact search, with the field's name, only then
         found = _first_unstorable(document)
         if found is not None:
             path, problem = found

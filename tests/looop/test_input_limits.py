@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from looop.input_limits import (
     MAX_PAGING_NUMBER,
@@ -61,12 +63,13 @@ def test_params_check():
 
 
 def test_depth_is_measured_without_recursion():
-    assert not json_depth_exceeds(nested(32), 32)
-    assert json_depth_exceeds(nested(33), 32)
-    assert json_depth_exceeds(nested(100_000), 32)
-    assert not json_depth_exceeds('{"a": "' + "[" * 500 + '"}', 32)  # brackets in a string
-    assert not json_depth_exceeds('["\\"[[[[", ' + "[1]," * 100 + "1]", 32)
-    objects = '{"a":' * 40 + "1" + "}" * 40
+    assert not json_depth_exceeds(nested(32).encode(), 32)
+    assert json_depth_exceeds(nested(33).encode(), 32)
+    assert json_depth_exceeds(nested(100_000).encode(), 32)
+    assert not json_depth_exceeds(b'{"a": "' + b"[" * 500 + b'"}', 32)  # brackets in a string
+    assert not json_depth_exceeds(b'["\\"[[[[\\\\", ' + b"[1]," * 100 + b"1]", 32)
+    assert not json_depth_exceeds('["Zoë\\n[[[[", '.encode() + b"[1]," * 100 + b"1]", 32)
+    objects = b'{"a":' * 40 + b"1" + b"}" * 40
     assert json_depth_exceeds(objects, 39) and not json_depth_exceeds(objects, 40)
 
 
@@ -129,3 +132,28 @@ def test_integer_value_refusals(value):
     assert refusal(integer_value, value, "startIndex") == (
         "number", "startIndex", "'startIndex' must be an integer."
     )  # fmt: skip
+
+
+def depth_of(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    return 0
+
+
+tricky_text = st.text(alphabet='[]{}"\\ aé\n', max_size=8)
+documents = st.recursive(
+    st.none() | st.integers() | tricky_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky_text, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(document=documents, ascii_only=st.booleans())
+def test_depth_agrees_with_the_parsed_document(document, ascii_only):
+    raw = json.dumps(document, ensure_ascii=ascii_only).encode()
+    depth = depth_of(document)
+    assert json_depth_exceeds(raw, depth) is False
+    assert json_depth_exceeds(raw, max(depth - 1, 0)) is (depth > 0)
