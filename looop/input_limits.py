@@ -51,7 +51,8 @@ class InputRefused(BadRequest):
 
 
 def text_problem(value: str) -> str | None:
-    """What makes `value` unstorable ("a NUL character", "a lone surrogate"), or None."""
+    """What makes `value` unstorable ("a NUL character", "an unpaired UTF-16 surrogate"),
+    or None."""
     found = _UNSTORABLE.search(value)
     if found is None:
         return None
