@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "looop.input_middleware.UnstorableInputMiddleware",  # NUL in a parameter: 400, not 500
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -242,6 +243,9 @@ ORG_CONCURRENT_COSTLY_FILTERS = env_int("LOOOP_ORG_CONCURRENT_COSTLY_FILTERS", 1
 ORG_RETRY_AFTER_SECONDS = env_int("LOOOP_ORG_RETRY_AFTER_SECONDS", 2)
 # Filters: at most this many comparisons (scim/filters/grammar.py).
 SCIM_FILTER_MAX_COMPARISONS = env_int("LOOOP_SCIM_FILTER_MAX_COMPARISONS", 100)
+# JSON bodies may nest arrays and objects this deep (Entra's deepest is about 5); deeper
+# ones are refused before parsing (looop/input_limits.py).
+MAX_JSON_DEPTH = env_int("LOOOP_MAX_JSON_DEPTH", 32)
 SCIM_MAX_RESULTS = env_int("LOOOP_SCIM_MAX_RESULTS", 200)
 SCIM_EVENT_RETENTION_DAYS = env_int("LOOOP_SCIM_EVENT_RETENTION_DAYS", 30)
 # Events are written in batches this often (0: each in its own INSERT), and at most this

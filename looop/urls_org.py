@@ -16,3 +16,4 @@ urlpatterns = [
 
 # SCIM clients get SCIM errors (503 + Retry-After on database failures), others Django's page.
 handler500 = "scim.views.errors.server_error"
+handler400 = "looop.error_pages.bad_request"

@@ -10,3 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls_signup")),
     path("sso/", include("sso.urls_public")),
 ]
+
+# 503 + Retry-After while the database is unreachable; 400 names refused input.
+handler500 = "looop.error_pages.server_error"
+handler400 = "looop.error_pages.bad_request"

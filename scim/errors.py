@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from looop.input_limits import InputRefused, safe_text
+
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 class ScimError(Exception):
     def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
+        detail = safe_text(detail)  # a detail may quote input: keep it encodable and storable
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -57,3 +60,14 @@ def too_many(detail: str) -> ScimError:
 
 def not_found(detail: str) -> ScimError:
     return ScimError(404, detail)
+
+
+def from_refusal(refused: InputRefused) -> ScimError:
+    """A request input refused by looop.input_limits, as a SCIM error."""
+    if refused.kind == "too_large":
+        return ScimError(413, refused.message)
+    if refused.kind in ("too_deep", "syntax"):
+        return invalid_syntax(refused.message)
+    if refused.field == "filter":
+        return invalid_filter(refused.message)
+    return invalid_value(refused.message)

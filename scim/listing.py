@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 
 from accounts.models import Group
+from looop.input_limits import InputRefused, integer_value
 from scim import selectors
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_value
@@ -28,12 +29,10 @@ Resource = Literal["User", "Group"]
 def _integer(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise invalid_value(f"'{name}' must be an integer.")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise invalid_value(f"'{name}' must be an integer.") from None
+    try:  # `1e999` or a 30-digit number would fail in int() or in PostgreSQL's OFFSET
+        return integer_value(value, name)
+    except InputRefused as exc:
+        raise invalid_value(exc.message) from None
 
 
 @dataclass

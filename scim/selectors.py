@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -156,7 +157,10 @@ def user_json_page(
     if limit > 0:
         # LIMIT and OFFSET as parameters, so that every page of one query shape is one
         # statement that PostgreSQL plans once (planning it took longer than a COUNT).
-        ids_sql, ids_params = live.order_by(*order_by).values("pk").query.sql_with_params()
+        try:
+            ids_sql, ids_params = live.order_by(*order_by).values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing, such as `id eq "x"`
+            return Page(rows=[], total=0)
         page = f"{ids_sql} LIMIT %s OFFSET %s", [*ids_params, limit, offset]
         rows = _user_json_rows(*page, base_url)
     total = _page_total(rows, offset=offset, limit=limit, count=users_total(where))

@@ -24,5 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(rf"^Groups/{ID}/?$", groups.GroupView.as_view()),
     re_path(r"^\.search/?$", search.RootSearchView.as_view()),
     re_path(r"^(Bulk|Me)(/.*)?$", base.NotImplementedView.as_view()),
-    re_path(r"^.*$", base.NotFoundView.as_view()),
+    re_path(r"^[\s\S]*$", base.NotFoundView.as_view()),  # newlines too (/scim/v2/%0A)
 ]

@@ -64,7 +64,10 @@ class FilterLexer(SCIMLexer):
 
     @_(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")  # noqa: F821
     def NUMBER(self, t: Any) -> Any:
-        t.value = json.loads(t.value)
+        try:
+            t.value = json.loads(t.value)
+        except ValueError as exc:  # more digits than int() reads (4,300)
+            raise FilterSyntaxError("number too long", t.index, t.end) from exc
         return t
 
     @_(r'"(?:[^"\\]|\\.)*"')  # noqa: F821

@@ -8,7 +8,6 @@ database fails, and one provisioning-log event per request, written after the re
 own transaction so that failed and rolled-back requests are logged too.
 """
 
-import json
 import logging
 import time
 from typing import Any
@@ -25,10 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from looop.input_limits import InputRefused, json_document, params_check, text_problem
 from scim import fairness
 from scim.attributes import Projection
 from scim.budgets import over_budget_error
-from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
+from scim.errors import ScimError, from_refusal, invalid_syntax, invalid_value, uniqueness
 from scim.listing import ListParams
 from scim.models import ScimToken
 from scim.services import event_submit, token_authenticate
@@ -100,6 +100,10 @@ class ScimView(APIView):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.SCIM_MAX_BODY_BYTES:
             raise self._too_large()
+        # NUL or a lone surrogate in the path or the query: refused before any view runs.
+        if any(text_problem(str(part)) for part in kwargs.values()):
+            raise ScimError(404, f"There is no SCIM resource at {request.path}.")
+        params_check(request.query_params.lists(), skip={"filter"})  # the grammar checks it
         fairness.admit(request._request, self.slots)  # 429 past the fair share
 
     @staticmethod
@@ -141,6 +145,8 @@ class ScimView(APIView):
     def _as_scim_error(self, exc: Exception) -> ScimError:
         if isinstance(exc, ScimError):
             return exc
+        if isinstance(exc, InputRefused):
+            return from_refusal(exc)
         if isinstance(exc, MethodNotAllowed):
             return ScimError(405, f"{self.request.method} is not supported on this endpoint.")
         if isinstance(exc, Http404):
@@ -205,13 +211,11 @@ class ScimView(APIView):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         if content_type and content_type not in JSON_MEDIA_TYPES:
             raise ScimError(415, f"Send JSON ({SCIM_MEDIA_TYPE}), not '{content_type}'.")
-        raw = request._request.body
-        if len(raw) > settings.SCIM_MAX_BODY_BYTES:
-            raise self._too_large()
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise invalid_syntax("The request body is not valid JSON.") from None
+        return json_document(
+            request._request.body,
+            max_bytes=settings.SCIM_MAX_BODY_BYTES,
+            max_depth=settings.MAX_JSON_DEPTH,
+        )
 
     def search_params(self) -> ListParams:
         """The parameters of a SearchRequest body (POST …/.search, RFC 7644 §3.4.3)."""

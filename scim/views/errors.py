@@ -9,15 +9,15 @@ import sys
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import server_error as django_server_error
 
+from looop import error_pages
 from scim.errors import ScimError
 from scim.views.base import RETRY_AFTER_SECONDS, SCIM_MEDIA_TYPE
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if not request.path.startswith("/scim/v2"):
-        return django_server_error(request)
+        return error_pages.server_error(request)  # 503 page during an outage
     if isinstance(sys.exc_info()[1], DatabaseError):
         error = ScimError(503, "The service is temporarily unavailable; retry later.")
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
