@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import AuditEntry, Domain, Group, Organisation, User
+from accounts.org_names import organisation_name_validate
 from accounts.slugs import slug_validate
 from accounts.tenancy import schema_clone_from_template
 from looop.db.rows import row_insert, set_clause
@@ -38,9 +39,7 @@ def organisation_create(
     One transaction: PostgreSQL DDL is transactional, so a failure leaves nothing behind.
     """
     slug_validate(slug)
-    name = name.strip()
-    if not name:
-        raise ValueError("The organisation needs a name.")
+    name = organisation_name_validate(name)
     if Organisation.objects.filter(schema_name=slug).exists():
         raise OrganisationExists(f"An organisation with the slug '{slug}' already exists.")
     if admin_password is not None:

@@ -5,11 +5,12 @@ tenant app), so acme's lockouts never touch globex's user of the same name. Axes
 account or an address after AXES_FAILURE_LIMIT failures; before that, this module asks for
 a growing pause between attempts once SIGNIN_SLOWDOWN_AFTER failures have piled up.
 
-Sign-up is counted per client address in the default cache (tenant-aware keys). With the
-in-memory cache each server process counts on its own, so production should point
-CACHES["default"] at a shared cache (Redis, Memcached) for one count across processes.
+Sign-ups and live slug checks are counted per client address in the default cache, which
+every process shares (Redis, or the database cache table: looop/cache.py), so the limits hold
+across processes and machines. Keys are tenant-aware (django_tenants.cache.make_key).
 """
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -143,35 +144,64 @@ def signin_locked_response(
     return response
 
 
-def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one hit in a fixed window; False once `limit` hits were already counted."""
+def _window_key(*, scope: str, key: str, window_seconds: int) -> str:
     window = int(timezone.now().timestamp()) // window_seconds
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
+    return f"ratelimit:{scope}:{key}:{window}"
+
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> str | None:
+    """Count one hit in a fixed window: the counter's key, or None once `limit` hits were
+    already counted. The count lives in the shared cache, so W server processes allow
+    `limit` in all, not W x limit."""
+    cache_key = _window_key(scope=scope, key=key, window_seconds=window_seconds)
     if cache.add(cache_key, 1, timeout=window_seconds + 1):
-        return True
+        return cache_key
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add() and incr()
         cache.add(cache_key, 1, timeout=window_seconds + 1)
-        return True
-    return count <= limit
+        return cache_key
+    return cache_key if count <= limit else None
+
+
+def rate_limit_refund(cache_key: str) -> None:
+    """Take back one hit (the request it counted did not do the thing)."""
+    with suppress(ValueError):  # the window has passed: nothing to take back
+        cache.decr(cache_key)
 
 
 def signup_allowed(request: HttpRequest) -> bool:
-    """One sign-up submission from this address, if its hourly allowance is not used up."""
-    return rate_limit_hit(
+    """Count a sign-up from this address, if its hourly allowance is not used up.
+
+    Counted before the work, so that two servers can't both let the last one through; a
+    submission that creates nothing gives its hit back (signup_refund).
+    """
+    counter = rate_limit_hit(
         scope="signup",
         key=client_ip(request) or "unknown",
         limit=settings.SIGNUP_PER_HOUR,
         window_seconds=3600,
     )
+    request.signup_counter = counter  # type: ignore[attr-defined]
+    return counter is not None
+
+
+def signup_refund(request: HttpRequest) -> None:
+    """An invalid sign-up doesn't count: someone correcting a typo is not locked out."""
+    counter = getattr(request, "signup_counter", None)
+    if counter:
+        rate_limit_refund(counter)
+        request.signup_counter = None  # type: ignore[attr-defined]
 
 
 def slug_check_allowed(request: HttpRequest) -> bool:
     """The live slug check is cheap but enumerable, so it gets its own allowance."""
-    return rate_limit_hit(
-        scope="slug-check",
-        key=client_ip(request) or "unknown",
-        limit=settings.SLUG_CHECKS_PER_MINUTE,
-        window_seconds=60,
+    return (
+        rate_limit_hit(
+            scope="slug-check",
+            key=client_ip(request) or "unknown",
+            limit=settings.SLUG_CHECKS_PER_MINUTE,
+            window_seconds=60,
+        )
+        is not None
     )

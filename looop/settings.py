@@ -136,15 +136,30 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The default cache holds rate-limit and throttle counters, so every process shares it: Redis
+# with REDIS_URL, else the database cache table (looop/cache.py). Keys are tenant-aware.
+REDIS_URL = env_str("REDIS_URL")
+CACHE_TABLE = "looop_cache"  # in the public schema; `manage.py setup_database` creates it
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "looop.cache.CounterDatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        # Past MAX_ENTRIES the database cache drops rows at random; a flood of addresses must
+        # not wipe other addresses' counters, so that only happens far out.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
     # Host -> organisation routing is global, so its keys are not tenant-prefixed.
     "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
 }
+CACHES["default"].update(
+    KEY_FUNCTION="django_tenants.cache.make_key",
+    REVERSE_KEY_FUNCTION="django_tenants.cache.reverse_key",
+)
 TENANT_ROUTING_CACHE_SECONDS = env_int("LOOOP_ROUTING_CACHE_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [

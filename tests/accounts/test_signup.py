@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts import throttle
@@ -159,10 +160,28 @@ def test_sign_up_is_rate_limited_per_address(public_client, settings, mid_window
     assert other.status_code == 302
 
 
-def test_failed_submissions_count_too(public_client, settings, mid_window):
+def test_only_completed_sign_ups_count(public_client, settings, mid_window):
+    """Someone correcting typos is not locked out: refused submissions give their hit back."""
     settings.SIGNUP_PER_HOUR = 1
-    assert public_client.post("/signup", {**GOOD, "slug": "acme"}).status_code == 400
-    assert public_client.post("/signup", GOOD).status_code == 429
+    for change in [{"slug": "acme"}, {"password": "short"}, {"name": "Evil\u202eCorp"}]:
+        assert public_client.post("/signup", {**GOOD, **change}).status_code == 400
+    assert public_client.post("/signup", GOOD).status_code == 302
+    refused = public_client.post("/signup", {**GOOD, "slug": "second-org"})
+    assert refused.status_code == 429
+    assert not Organisation.objects.filter(schema_name="second-org").exists()
+
+
+def test_counters_live_in_the_shared_database_cache(public_client, mid_window):
+    """Not in process memory: every server process that shares the database sees them."""
+    assert public_client.post("/signup", GOOD, REMOTE_ADDR="198.51.100.9").status_code == 302
+    assert type(caches["default"]).__name__ == "CounterDatabaseCache"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM public.looop_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    window = int(datetime.now(UTC).replace(minute=30, second=30).timestamp()) // 3600
+    # django_tenants.cache.make_key: "<schema>:<prefix>:<version>:<key>", the public host
+    assert keys == [f"public::1:ratelimit:signup:198.51.100.9:{window}"]
+    assert cache.get(f"ratelimit:signup:198.51.100.9:{window}") == 1
 
 
 def test_slug_check_is_rate_limited(public_client, settings, mid_window):
