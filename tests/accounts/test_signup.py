@@ -195,3 +195,99 @@ def test_slug_check_is_rate_limited(public_client, settings, mid_window):
         "available": None,
         "message": "Too many checks; wait a minute.",
     }
+
+
+# --- the live address check and the form agree ---
+
+LONG = "a" * 64
+SLUG_RULE = (
+    "is not a valid organisation slug: use 1-63 lowercase letters, digits or hyphens, "
+    "starting and ending with a letter or digit."
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (LONG, f"'{LONG}' {SLUG_RULE}"),
+        ("a" * 63 + "-", f"'{'a' * 63}-' {SLUG_RULE}"),
+        ("xn--80ak6aa92e", "'xn--80ak6aa92e' is reserved: addresses with '--' as their third"),
+        ("ab--cd", "'ab--cd' is reserved: addresses with '--' as their third"),
+        ("mta-sts", "'mta-sts' is reserved; choose another organisation slug."),
+        ("autodiscover", "'autodiscover' is reserved; choose another organisation slug."),
+        ("autoconfig", "'autoconfig' is reserved; choose another organisation slug."),
+        ("WPAD", "'wpad' is reserved; choose another organisation slug."),
+        ("acme", "'acme' is already taken"),
+    ],
+)
+def test_check_and_form_refuse_the_same_input_with_the_same_words(public_client, typed, message):
+    check = public_client.get("/signup/slug-available", {"slug": typed})
+    assert check.status_code == 200
+    body = check.json()
+    assert (body["slug"], body["available"]) == (typed.lower(), False)
+    assert body["message"].startswith(message)
+    form = public_client.post("/signup", {**GOOD, "slug": typed})
+    assert form.status_code == 400
+    html = form.content.decode().replace("&#x27;", "'")
+    assert message in html
+    assert (
+        not Organisation.objects.filter(schema_name__startswith=typed.lower()[:10])
+        .exclude(schema_name="acme")
+        .exists()
+    )
+
+
+def test_a_63_character_address_is_available_in_both(public_client):
+    slug = "a" * 63
+    check = public_client.get("/signup/slug-available", {"slug": f"  {slug.upper()} "})
+    assert check.json() == {
+        "slug": slug,
+        "available": True,
+        "message": f"{slug}.looop.localhost is available.",
+    }
+    assert public_client.post("/signup", {**GOOD, "slug": slug}).status_code == 302
+    assert Organisation.objects.filter(schema_name=slug).exists()
+
+
+def test_a_name_with_letters_of_any_script_is_kept_as_typed(public_client):
+    name = "  שלום Ünïcødé 株式会社 — R&D  "
+    assert public_client.post("/signup", {**GOOD, "name": name}).status_code == 302
+    assert Organisation.objects.get(schema_name="initech").name == name.strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Acme\u202egnp.exe", "U+202E"),  # right-to-left override
+        ("\u2067Acme\u2069", "U+2067"),  # right-to-left isolate
+        ("Ac\u200bme", "U+200B"),  # zero-width space
+        ("Ac\u200dme", "U+200D"),  # zero-width joiner
+        ("\ufeffAcme", "U+FEFF"),  # zero-width no-break space
+        ("Acme\u0007", "U+0007"),  # bell
+        ("Acme\nLtd", "U+000A"),
+        ("Acme\u2028Ltd", "U+2028"),  # line separator
+    ],
+)
+def test_names_with_invisible_or_control_characters_are_refused(public_client, name, code):
+    response = public_client.post("/signup", {**GOOD, "name": name})
+    assert response.status_code == 400
+    assert (
+        "The organisation name contains an invisible or control character "
+        f"({code}); type the name without it."
+    ) in response.content.decode()
+    assert not Organisation.objects.filter(schema_name="initech").exists()
+
+
+def test_the_service_refuses_those_names_too(db):
+    from accounts.org_names import InvalidOrganisationName
+    from accounts.services import organisation_create
+
+    with pytest.raises(InvalidOrganisationName, match=r"\(U\+202E\)"):
+        organisation_create(
+            slug="initech", name="Acme\u202e", admin_email="a@b.test", admin_password=None
+        )
+    with pytest.raises(InvalidOrganisationName, match="at most 200 characters"):
+        organisation_create(
+            slug="initech", name="x" * 201, admin_email="a@b.test", admin_password=None
+        )
+    assert not schema_exists("initech")
