@@ -1,0 +1,131 @@
+"""Rate limits hold across processes and machines: two gunicorn servers, one count.
+
+Each server runs two worker processes. With per-process counters, four processes would allow
+four times each limit; the shared cache (the database cache table here, Redis with
+REDIS_URL) makes the limit hold for the whole fleet.
+"""
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from http.client import HTTPConnection, HTTPResponse
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+
+from accounts.models import Organisation
+from tests.conftest import LiveServer, gunicorn_server
+
+SIGNUPS_PER_HOUR = 3
+CHECKS_PER_MINUTE = 8
+
+
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers behind one (imagined) load balancer that sets X-Forwarded-For."""
+    env = {
+        "LOOOP_TRUSTED_PROXIES": "1",
+        "LOOOP_SIGNUP_PER_HOUR": str(SIGNUPS_PER_HOUR),
+        "LOOOP_SLUG_CHECKS_PER_MINUTE": str(CHECKS_PER_MINUTE),
+    }
+    with gunicorn_server(**env) as first, gunicorn_server(**env) as second:
+        yield first, second
+
+
+def away_from_window_edge(window_seconds: int, needed: float = 20) -> None:
+    """The limits count in fixed windows: don't let a test straddle two of them."""
+    left = window_seconds - time.time() % window_seconds
+    if left < needed:
+        time.sleep(left + 0.5)
+
+
+def request(
+    server: LiveServer,
+    method: str,
+    path: str,
+    *,
+    address: str,
+    body: dict[str, str] | None = None,
+    cookie: str = "",
+) -> tuple[HTTPResponse, str]:
+    connection = HTTPConnection("127.0.0.1", server.port, timeout=30)
+    headers = {"Host": f"{settings.BASE_DOMAIN}:{server.port}", "X-Forwarded-For": address}
+    if cookie:
+        headers["Cookie"] = cookie
+    data = None
+    if body is not None:
+        data = urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=data, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode()
+    connection.close()
+    return response, text
+
+
+def sign_up(server: LiveServer, *, address: str, slug: str, password: str) -> HTTPResponse:
+    """The sign-up form as a browser sends it: GET for the CSRF cookie and token, then POST."""
+    form, html = request(server, "GET", "/signup", address=address)
+    assert form.status == 200
+    cookie = re.search(r"csrftoken=([^;]+)", form.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    fields = {
+        "csrfmiddlewaretoken": token,
+        "name": f"Org {slug}",
+        "slug": slug,
+        "email": f"admin@{slug}.test",
+        "password": password,
+    }
+    response, _ = request(
+        server, "POST", "/signup", address=address, body=fields, cookie=f"csrftoken={cookie}"
+    )
+    return response
+
+
+def test_slug_checks_are_counted_once_across_both_servers(two_servers):
+    away_from_window_edge(60)
+    address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    answers = []
+    for n in range(CHECKS_PER_MINUTE + 4):
+        server = two_servers[n % 2]
+        response, text = request(
+            server, "GET", f"/signup/slug-available?slug=free{n}", address=address
+        )
+        answers.append((response.status, json.loads(text)["available"]))
+    assert answers == [(200, True)] * CHECKS_PER_MINUTE + [(429, None)] * 4
+    # Another client behind the same balancer has its own allowance.
+    other, text = request(
+        two_servers[1], "GET", "/signup/slug-available?slug=x", address="192.0.2.1"
+    )
+    assert (other.status, json.loads(text)["available"]) == (200, True)
+
+
+def test_sign_ups_are_counted_once_across_both_servers(two_servers, django_db_blocker):
+    away_from_window_edge(3600, needed=60)
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    run = uuid.uuid4().hex[:8]
+    first, second = two_servers
+    statuses = []
+    for n, server in enumerate([first, second, first]):
+        # A refused submission (too short a password) on the other server costs nothing ...
+        other = second if server is first else first
+        typo = sign_up(other, address=address, slug=f"s{run}-{n}", password="short")
+        # ... and the corrected one is a completed sign-up.
+        done = sign_up(server, address=address, slug=f"s{run}-{n}", password="a long pass phrase")
+        statuses += [typo.status, done.status]
+    assert statuses == [400, 302] * SIGNUPS_PER_HOUR
+    refused = [
+        sign_up(server, address=address, slug=f"s{run}-late{n}", password="a long pass phrase")
+        for n, server in enumerate([second, first])
+    ]
+    assert [(r.status, r.getheader("Retry-After")) for r in refused] == [(429, "3600")] * 2
+    with django_db_blocker.unblock():
+        created = sorted(
+            Organisation.objects.filter(schema_name__startswith=f"s{run}").values_list(
+                "schema_name", flat=True
+            )
+        )
+    assert created == [f"s{run}-{n}" for n in range(SIGNUPS_PER_HOUR)]
