@@ -52,10 +52,12 @@ def slug_available(request: HttpRequest) -> JsonResponse:
     # Exactly what the form does to the same input, so the two never disagree (no cut-off).
     slug = slug_normalise(request.GET.get("slug", ""))
     if not slug_check_allowed(request):
-        return JsonResponse(
+        response = JsonResponse(
             {"slug": slug, "available": None, "message": "Too many checks; wait a minute."},
             status=429,
         )
+        response["Retry-After"] = "60"
+        return response
     try:
         slug_validate(slug)
     except InvalidSlug as exc:

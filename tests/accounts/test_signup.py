@@ -190,6 +190,7 @@ def test_slug_check_is_rate_limited(public_client, settings, mid_window):
         assert public_client.get("/signup/slug-available", {"slug": "x"}).status_code == 200
     refused = public_client.get("/signup/slug-available", {"slug": "x"})
     assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
     assert refused.json() == {
         "slug": "x",
         "available": None,
