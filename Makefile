@@ -27,6 +27,7 @@ test: install e2e-deps
 
 e2e-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
 
 # Production settings: SECRET_KEY and LOOOP_TRUSTED_PROXIES are required; cookies are secure.

@@ -1,38 +1,82 @@
 """Rate limits hold across processes and machines: two gunicorn servers, one count.
 
 Each server runs two worker processes. With per-process counters, four processes would allow
-four times each limit; the shared cache (the database cache table here, Redis with
-REDIS_URL) makes the limit hold for the whole fleet.
+four times each limit; the shared cache (the database cache table, or Redis with REDIS_URL)
+makes the limit hold for the whole fleet. Both are run here.
 """
 
 import json
 import re
+import shutil
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from http.client import HTTPConnection, HTTPResponse
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from django.conf import settings
 
 from accounts.models import Organisation
-from tests.conftest import LiveServer, gunicorn_server
+from tests.conftest import LiveServer, free_port, gunicorn_server
 
 SIGNUPS_PER_HOUR = 3
 CHECKS_PER_MINUTE = 8
 
 
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Two servers behind one (imagined) load balancer that sets X-Forwarded-For."""
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A real Redis on loopback, for the REDIS_URL configuration; its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make e2e-deps installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module", params=["database", "redis"])
+def two_servers(request, django_db_setup) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers behind one (imagined) load balancer that sets X-Forwarded-For, sharing
+    the database cache table, or a Redis."""
     env = {
         "LOOOP_TRUSTED_PROXIES": "1",
         "LOOOP_SIGNUP_PER_HOUR": str(SIGNUPS_PER_HOUR),
         "LOOOP_SLUG_CHECKS_PER_MINUTE": str(CHECKS_PER_MINUTE),
     }
-    with gunicorn_server(**env) as first, gunicorn_server(**env) as second:
+    with ExitStack() as stack:
+        if request.param == "redis":
+            env["REDIS_URL"] = stack.enter_context(redis_server())
+        first = stack.enter_context(gunicorn_server(**env))
+        second = stack.enter_context(gunicorn_server(**env))
         yield first, second
+        if request.param == "redis":  # the counts really were in Redis, keyed per schema
+            keys = redis.Redis.from_url(env["REDIS_URL"]).keys("*")
+            assert {key.decode().split(":ratelimit:")[1].split(":")[0] for key in keys} == {
+                "signup",
+                "slug-check",
+            }
+            assert all(key.startswith(b"public::1:ratelimit:") for key in keys)
 
 
 def away_from_window_edge(window_seconds: int, needed: float = 20) -> None:
