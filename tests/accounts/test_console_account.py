@@ -47,7 +47,7 @@ def usable(secret: str) -> bool:
 # --- Account > Authentication: the Microsoft Azure switch ---
 
 
-def test_authentication_page_shows_switch_connection_and_scim(alice_client):
+def test_authentication_page_shows_switch_connection_and_scim(alice_client, microsoft_registered):
     response = alice_client.get("/account/authentication")
     assert response.status_code == 200
     body = response.content.decode()
@@ -104,6 +104,7 @@ def test_switch_cannot_turn_on_without_a_microsoft_registration(
     page = text(alice_client.get("/account/authentication"))
     switch = page.split('data-testid="microsoft-switch"')[1].split(">")[0]
     assert 'disabled aria-describedby="microsoft-not-set-up"' in switch
+    assert "Next step" not in page  # nothing for the admin to do until the server is set up
     assert (
         "Sign in with Microsoft isn't set up on this Looop server yet, so Microsoft Azure "
         "can't be turned on. Whoever runs your Looop server (your Looop provider or your IT "
