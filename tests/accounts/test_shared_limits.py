@@ -22,10 +22,12 @@ import redis
 from django.conf import settings
 
 from accounts.models import Organisation
-from tests.conftest import LiveServer, free_port, gunicorn_server
+from accounts.services import organisation_create, organisation_host
+from tests.conftest import PASSWORD, LiveServer, free_port, gunicorn_server
 
 SIGNUPS_PER_HOUR = 3
 CHECKS_PER_MINUTE = 8
+SIGNIN_FAILURES = 4  # one account from one address; the pause after 3 doesn't count
 
 
 @contextmanager
@@ -63,6 +65,7 @@ def two_servers(request, django_db_setup) -> Iterator[tuple[LiveServer, LiveServ
         "LOOOP_TRUSTED_PROXIES": "1",
         "LOOOP_SIGNUP_PER_HOUR": str(SIGNUPS_PER_HOUR),
         "LOOOP_SLUG_CHECKS_PER_MINUTE": str(CHECKS_PER_MINUTE),
+        "LOOOP_SIGNIN_FAILURE_LIMIT": str(SIGNIN_FAILURES),
     }
     with ExitStack() as stack:
         if request.param == "redis":
@@ -94,9 +97,13 @@ def request(
     address: str,
     body: dict[str, str] | None = None,
     cookie: str = "",
+    host: str = "",
 ) -> tuple[HTTPResponse, str]:
     connection = HTTPConnection("127.0.0.1", server.port, timeout=30)
-    headers = {"Host": f"{settings.BASE_DOMAIN}:{server.port}", "X-Forwarded-For": address}
+    headers = {
+        "Host": f"{host or settings.BASE_DOMAIN}:{server.port}",
+        "X-Forwarded-For": address,
+    }
     if cookie:
         headers["Cookie"] = cookie
     data = None
@@ -110,23 +117,39 @@ def request(
     return response, text
 
 
-def sign_up(server: LiveServer, *, address: str, slug: str, password: str) -> HTTPResponse:
-    """The sign-up form as a browser sends it: GET for the CSRF cookie and token, then POST."""
-    form, html = request(server, "GET", "/signup", address=address)
+def submit(
+    server: LiveServer, path: str, fields: dict[str, str], *, address: str, host: str = ""
+) -> HTTPResponse:
+    """A form as a browser sends it: GET for the CSRF cookie and token, then POST."""
+    form, html = request(server, "GET", path, address=address, host=host)
     assert form.status == 200
     cookie = re.search(r"csrftoken=([^;]+)", form.getheader("Set-Cookie")).group(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response, _ = request(
+        server,
+        "POST",
+        path,
+        address=address,
+        host=host,
+        body={"csrfmiddlewaretoken": token, **fields},
+        cookie=f"csrftoken={cookie}",
+    )
+    return response
+
+
+def sign_up(server: LiveServer, *, address: str, slug: str, password: str) -> HTTPResponse:
     fields = {
-        "csrfmiddlewaretoken": token,
         "name": f"Org {slug}",
         "slug": slug,
         "email": f"admin@{slug}.test",
         "password": password,
     }
-    response, _ = request(
-        server, "POST", "/signup", address=address, body=fields, cookie=f"csrftoken={cookie}"
-    )
-    return response
+    return submit(server, "/signup", fields, address=address)
+
+
+def sign_in(server: LiveServer, slug: str, password: str, *, address: str) -> HTTPResponse:
+    fields = {"username": f"admin@{slug}.test", "password": password}
+    return submit(server, "/login", fields, address=address, host=organisation_host(slug))
 
 
 def test_slug_checks_are_counted_once_across_both_servers(two_servers):
@@ -173,3 +196,25 @@ def test_sign_ups_are_counted_once_across_both_servers(two_servers, django_db_bl
             )
         )
     assert created == [f"s{run}-{n}" for n in range(SIGNUPS_PER_HOUR)]
+
+
+def test_a_sign_in_lock_holds_on_both_servers_for_that_address_only(two_servers, django_db_blocker):
+    slug = f"lock{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        organisation_create(
+            slug=slug, name="Lock", admin_email=f"admin@{slug}.test", admin_password=PASSWORD
+        )
+    first, second = two_servers
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
+    failures = [
+        sign_in(server, slug, "wrong", address=address) for server in [first, second, first]
+    ]
+    assert [r.status for r in failures] == [200, 200, 200]  # "don't match", counted in PostgreSQL
+    time.sleep(2.5)  # the pause after three failures
+    locked = sign_in(second, slug, "wrong", address=address)
+    assert locked.status == 429
+    assert 14 * 60 < int(locked.getheader("Retry-After")) <= 15 * 60
+    # Locked on both servers for this address, even with the right password ...
+    assert [sign_in(s, slug, PASSWORD, address=address).status for s in two_servers] == [429, 429]
+    # ... and not for the account's owner elsewhere.
+    assert sign_in(first, slug, PASSWORD, address="192.0.2.254").status == 302
