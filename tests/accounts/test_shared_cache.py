@@ -68,3 +68,50 @@ def test_keys_carry_the_organisation(acme):
             "acme::1:failures",
             "globex::1:failures",
         ]
+
+
+@pytest.mark.django_db
+def test_add_only_where_absent_or_expired():
+    cache = caches["default"]
+    assert cache.add("window", 1, timeout=60) is True
+    assert cache.add("window", 9, timeout=60) is False
+    assert cache.get("window") == 1
+    cache.set("old", 5, timeout=-1)  # expired: as good as absent
+    assert cache.add("old", 2, timeout=60) is True
+    assert cache.get("old") == 2
+    assert cache.incr("old") == 3
+
+
+@pytest.mark.django_db
+def test_add_sweeps_expired_rows_now_and_then(monkeypatch):
+    cache = caches["default"]
+    for n in range(5):
+        cache.set(f"gone{n}", n, timeout=-1)
+    cache.set("kept", 1, timeout=60)
+    monkeypatch.setattr(type(cache), "SWEEP_EVERY", 1)
+    assert cache.add("new", 1, timeout=60) is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM public.looop_cache ORDER BY cache_key")
+        assert [row[0] for row in cursor.fetchall()] == ["public::1:kept", "public::1:new"]
+
+
+def test_concurrent_adds_of_one_key_let_exactly_one_in(committed):
+    cache = caches["default"]
+    cache.delete("first")
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def add() -> None:
+        try:
+            barrier.wait()
+            results.append(cache.add("first", 1, timeout=60))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=add) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(results) == [False] * 5 + [True]
+    cache.delete("first")
