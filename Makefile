@@ -27,10 +27,12 @@ test: install e2e-deps
 
 e2e-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
 
-# Production settings: SECRET_KEY is required and cookies are secure.
+# Production settings: SECRET_KEY and LOOOP_TRUSTED_PROXIES are required; cookies are secure.
 serve: install
+	@[ -n "$$LOOOP_TRUSTED_PROXIES" ] || { echo "make serve: set LOOOP_TRUSTED_PROXIES to the number of proxies in front of Looop (0 if none); see README.md" >&2; exit 2; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_database
 	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.org_names import MAX_LENGTH as MAX_NAME
+from accounts.org_names import InvalidOrganisationName, organisation_name_validate
 from accounts.selectors import organisation_slug_available
-from accounts.slugs import InvalidSlug, slug_validate
+from accounts.slugs import InvalidSlug, slug_normalise, slug_validate
 
 
 class ConsoleForm(forms.Form):
@@ -63,10 +65,15 @@ class TokenCreateForm(ConsoleForm):
 
 
 class SignupForm(ConsoleForm):
-    name = forms.CharField(label="Organisation name", max_length=200)
+    name = forms.CharField(
+        label="Organisation name", widget=forms.TextInput(attrs={"maxlength": MAX_NAME})
+    )
+    # No max_length validator: slug_validate() alone decides, with the same message the live
+    # address check shows for the same input.
     slug = forms.CharField(
         label="Address",
-        max_length=63,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 63}),
         help_text="Lowercase letters, digits and hyphens. Your people sign in at this address.",
     )
     email = forms.EmailField(label="Your email", max_length=254)
@@ -76,8 +83,14 @@ class SignupForm(ConsoleForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def clean_name(self) -> str:
+        try:
+            return organisation_name_validate(self.cleaned_data["name"])
+        except InvalidOrganisationName as exc:
+            raise ValidationError(str(exc)) from None
+
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip().lower()
+        slug = slug_normalise(self.cleaned_data["slug"])
         try:
             slug_validate(slug)
         except InvalidSlug as exc:

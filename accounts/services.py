@@ -16,9 +16,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import AuditEntry, Domain, Group, Organisation, User
+from accounts.org_names import organisation_name_validate
 from accounts.slugs import slug_validate
 from accounts.tenancy import schema_clone_from_template
 from looop.db.rows import row_insert, set_clause
+from sso.config import microsoft_missing_settings
 
 
 class OrganisationExists(ValueError):
@@ -38,9 +40,7 @@ def organisation_create(
     One transaction: PostgreSQL DDL is transactional, so a failure leaves nothing behind.
     """
     slug_validate(slug)
-    name = name.strip()
-    if not name:
-        raise ValueError("The organisation needs a name.")
+    name = organisation_name_validate(name)
     if Organisation.objects.filter(schema_name=slug).exists():
         raise OrganisationExists(f"An organisation with the slug '{slug}' already exists.")
     if admin_password is not None:
@@ -189,6 +189,12 @@ class ConsoleRefused(ValueError):
     """A console action that the rules forbid; the message is fit to show an admin."""
 
 
+MICROSOFT_NOT_SET_UP = (
+    "Microsoft Azure can't be turned on yet: Sign in with Microsoft isn't set up on this "
+    "Looop server. Whoever runs your Looop server has to register Looop with Microsoft first."
+)
+
+
 # Attributes an admin may edit for people that SCIM does not manage.
 CONSOLE_EDITABLE_FIELDS = ("name_given", "name_family", "display_name", "title", "department")
 
@@ -208,7 +214,13 @@ def _is_last_active_admin(user: User) -> bool:
 
 @transaction.atomic
 def organisation_microsoft_set(*, organisation: Organisation, enabled: bool, actor: User) -> None:
-    """The "Microsoft Azure" switch on Account > Authentication: allow Sign in with Microsoft."""
+    """The "Microsoft Azure" switch on Account > Authentication: allow Sign in with Microsoft.
+
+    It can't be turned on while this server has no Microsoft app registration: it would say
+    "on" while every Microsoft sign-in is refused.
+    """
+    if enabled and microsoft_missing_settings():
+        raise ConsoleRefused(MICROSOFT_NOT_SET_UP)
     Organisation.objects.filter(pk=organisation.pk).update(microsoft_enabled=enabled)
     organisation.microsoft_enabled = enabled
     audit_record(

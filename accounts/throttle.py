@@ -1,24 +1,30 @@
 """Throttles: password sign-in (slow down, then lock) and organisation sign-up.
 
 Sign-in failures are counted by django-axes in each organisation's own schema (axes is a
-tenant app), so acme's lockouts never touch globex's user of the same name. Axes locks an
-account or an address after AXES_FAILURE_LIMIT failures; before that, this module asks for
-a growing pause between attempts once SIGNIN_SLOWDOWN_AFTER failures have piled up.
+tenant app), so acme's lockouts never touch globex's user of the same name. Failures count
+per (account, client address), and per address with a higher limit: someone who types a
+colleague's name with wrong passwords locks that account for their own address only, never
+for the colleague elsewhere. Before the lock, this module asks for a growing pause between
+attempts of one (account, address) once SIGNIN_SLOWDOWN_AFTER failures have piled up. An
+attempt made while locked or paused is refused without being counted, so it neither
+restarts the lock nor brings it closer.
 
-Sign-up is counted per client address in the default cache (tenant-aware keys). With the
-in-memory cache each server process counts on its own, so production should point
-CACHES["default"] at a shared cache (Redis, Memcached) for one count across processes.
+Sign-ups and live slug checks are counted per client address in the default cache, which
+every process shares (Redis, or the database cache table: looop/cache.py), so the limits hold
+across processes and machines. Keys are tenant-aware (django_tenants.cache.make_key).
 """
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
-from axes.helpers import get_cool_off
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -57,32 +63,72 @@ def signin_pause_seconds(failures: int) -> int:
     return 2 ** (failures - settings.SIGNIN_SLOWDOWN_AFTER + 1)
 
 
+def _cool_off() -> timedelta:
+    return get_cool_off() or timedelta(minutes=15)
+
+
+def _recent_failures(
+    *, username: str | None, ip_address: str | None
+) -> tuple[QuerySet[AccessAttempt], QuerySet[AccessAttempt]]:
+    """This (account, address)'s and this address's failures within the cool-off window."""
+    recent = AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - _cool_off())
+    return recent.filter(username=username, ip_address=ip_address), recent.filter(
+        ip_address=ip_address
+    )
+
+
+def _count(attempts: QuerySet[AccessAttempt]) -> tuple[int, Any]:
+    row = attempts.aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    return row["failures"] or 0, row["last"]
+
+
 def signin_wait_seconds(*, username: str | None, ip_address: str | None) -> int:
-    """Seconds this account or address must still wait before its next sign-in attempt."""
-    cool_off = get_cool_off() or timedelta(minutes=15)
-    now = timezone.now()
-    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cool_off)
-    wait = 0
-    for field, value in (("username", username), ("ip_address", ip_address)):
-        if value is None:
-            continue
-        row = recent.filter(**{field: value}).aggregate(
-            failures=Sum("failures_since_start"), last=Max("attempt_time")
+    """Seconds this account must still wait, from this address, before its next attempt."""
+    failures, last = _count(_recent_failures(username=username, ip_address=ip_address)[0])
+    if not failures:
+        return 0
+    elapsed = (timezone.now() - last).total_seconds()
+    return max(int(signin_pause_seconds(failures) - elapsed + 0.999), 0)
+
+
+def signin_lock_seconds(*, username: str | None, ip_address: str | None) -> int:
+    """At most how long the lock on this (account, address) or this address lasts."""
+    pair, address = _recent_failures(username=username, ip_address=ip_address)
+    now, cool_off, ends = timezone.now(), _cool_off(), []
+    for attempts, limit in (
+        (pair, settings.AXES_FAILURE_LIMIT),
+        (address, settings.SIGNIN_ADDRESS_FAILURE_LIMIT),
+    ):
+        failures, last = _count(attempts)
+        if failures >= limit:
+            ends.append(last + cool_off)
+    return max(int((max(ends) - now).total_seconds() + 0.999), 1) if ends else 0
+
+
+class SignInAttemptHandler(AxesDatabaseHandler):
+    """Axes' database handler, with two limits instead of one.
+
+    AXES_LOCKOUT_PARAMETERS gives axes two sets of attempts: this (account, address)'s and
+    this address's. Axes compares one number with one limit (AXES_FAILURE_LIMIT), so an
+    address past its own, higher limit (SIGNIN_ADDRESS_FAILURE_LIMIT) reports that limit.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        pair, address = (
+            attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
         )
-        if not row["failures"]:
-            continue
-        pause = signin_pause_seconds(row["failures"])
-        elapsed = (now - row["last"]).total_seconds()
-        wait = max(wait, int(pause - elapsed + 0.999))
-    return max(wait, 0)
+        if address >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT:
+            return max(pair, get_failure_limit(request, credentials))
+        return pair
 
 
 class SignInSlowDownBackend:
     """Refuses a password attempt that comes before the pause is over.
 
     Placed after axes' backend and before the password backend. Raising PermissionDenied
-    stops Django's authenticate() without checking the password; the attempt still counts
-    as a failure, so a script that ignores the pause reaches the lock sooner.
+    stops Django's authenticate() without checking the password. The attempt is flagged as
+    refused (axes_locked_out), so axes doesn't count it: it guessed nothing.
     """
 
     def authenticate(
@@ -120,58 +166,89 @@ def signin_locked_response(
             "locked": False,
             "heading": "Please wait before trying again",
             "message": (
-                "There have been several failed sign-in attempts for this account or from "
-                f"your network. Wait {wait} second{'' if wait == 1 else 's'}, then try again."
+                "There have been several failed sign-in attempts for this account from your "
+                f"network. Wait {wait} second{'' if wait == 1 else 's'}, then try again."
             ),
         }
         retry_after = wait
     else:
-        cool_off = get_cool_off(request) or timedelta(minutes=15)
-        minutes = max(1, int(cool_off.total_seconds() // 60))
+        retry_after = signin_lock_seconds(
+            username=signin_username(request, credentials), ip_address=client_ip(request)
+        ) or int(_cool_off().total_seconds())
+        minutes = max(1, (retry_after + 59) // 60)
         context = {
             "locked": True,
             "heading": "Sign-in is locked for a while",
             "message": (
-                "Too many failed sign-in attempts for this account or from your network. "
-                f"Sign-in is locked for {minutes} minutes; each new attempt restarts the wait. "
-                "If you have forgotten your password, ask an admin of your organisation."
+                "Too many failed sign-in attempts for this account from your network, or "
+                f"from your network in all. Try again in {minutes} minute"
+                f"{'' if minutes == 1 else 's'}; attempts in the meantime don't extend the "
+                "wait. If you have forgotten your password, ask an admin of your organisation."
             ),
         }
-        retry_after = int(cool_off.total_seconds())
     response = render(request, "console/sign_in_locked.html", context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
 
-def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one hit in a fixed window; False once `limit` hits were already counted."""
+def _window_key(*, scope: str, key: str, window_seconds: int) -> str:
     window = int(timezone.now().timestamp()) // window_seconds
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
+    return f"ratelimit:{scope}:{key}:{window}"
+
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> str | None:
+    """Count one hit in a fixed window: the counter's key, or None once `limit` hits were
+    already counted. The count lives in the shared cache, so W server processes allow
+    `limit` in all, not W x limit."""
+    cache_key = _window_key(scope=scope, key=key, window_seconds=window_seconds)
     if cache.add(cache_key, 1, timeout=window_seconds + 1):
-        return True
+        return cache_key
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add() and incr()
         cache.add(cache_key, 1, timeout=window_seconds + 1)
-        return True
-    return count <= limit
+        return cache_key
+    return cache_key if count <= limit else None
+
+
+def rate_limit_refund(cache_key: str) -> None:
+    """Take back one hit (the request it counted did not do the thing)."""
+    with suppress(ValueError):  # the window has passed: nothing to take back
+        cache.decr(cache_key)
 
 
 def signup_allowed(request: HttpRequest) -> bool:
-    """One sign-up submission from this address, if its hourly allowance is not used up."""
-    return rate_limit_hit(
+    """Count a sign-up from this address, if its hourly allowance is not used up.
+
+    Counted before the work, so that two servers can't both let the last one through; a
+    submission that creates nothing gives its hit back (signup_refund).
+    """
+    counter = rate_limit_hit(
         scope="signup",
         key=client_ip(request) or "unknown",
         limit=settings.SIGNUP_PER_HOUR,
         window_seconds=3600,
     )
+    request.signup_counter = counter  # type: ignore[attr-defined]
+    return counter is not None
+
+
+def signup_refund(request: HttpRequest) -> None:
+    """An invalid sign-up doesn't count: someone correcting a typo is not locked out."""
+    counter = getattr(request, "signup_counter", None)
+    if counter:
+        rate_limit_refund(counter)
+        request.signup_counter = None  # type: ignore[attr-defined]
 
 
 def slug_check_allowed(request: HttpRequest) -> bool:
     """The live slug check is cheap but enumerable, so it gets its own allowance."""
-    return rate_limit_hit(
-        scope="slug-check",
-        key=client_ip(request) or "unknown",
-        limit=settings.SLUG_CHECKS_PER_MINUTE,
-        window_seconds=60,
+    return (
+        rate_limit_hit(
+            scope="slug-check",
+            key=client_ip(request) or "unknown",
+            limit=settings.SLUG_CHECKS_PER_MINUTE,
+            window_seconds=60,
+        )
+        is not None
     )

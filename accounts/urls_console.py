@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accounts import views_account, views_groups, views_people
+from accounts import views_account, views_groups, views_help, views_people
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("people", views_people.people_list, name="people_list"),
@@ -34,6 +34,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="account_token_reset",
     ),
     path("account/provisioning", views_account.provisioning, name="account_provisioning"),
+    path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
     path(
         "account/provisioning/tokens",
         views_account.token_create_view,

@@ -1,10 +1,13 @@
 """Account > Authentication and Account > Provisioning: sign-in settings and SCIM tokens.
 
-A new token secret is rendered in the response to the POST that created it and is never
-stored (only its SHA-256 is): reloading the page can't show it again. Those responses say
-`Cache-Control: no-store` so the secret doesn't linger in a cache either.
+Creating or resetting a token is POST -> redirect -> GET. The POST keeps the new secret in
+the admin's session just long enough for the next page to show it once, and that page takes
+it out again: a reload shows no secret and does nothing twice (resetting again would break a
+freshly configured Entra). The database keeps only the secret's SHA-256. The page that shows
+the secret says `Cache-Control: no-store` so it doesn't linger in a cache either.
 """
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -27,9 +30,11 @@ from accounts.selectors import (
     scim_tokens,
     scim_tokens_active_count,
 )
-from accounts.services import organisation_microsoft_set
+from accounts.services import ConsoleRefused, organisation_microsoft_set
 from looop.urls_util import org_url
+from scim.models import ScimToken
 from scim.services import token_create, token_reset, token_revoke
+from sso.config import microsoft_missing_settings
 
 EVENTS_PER_PAGE = 25
 TOKEN_AUDIT = ("scim_token.",)
@@ -48,11 +53,32 @@ def _scim_endpoint(organisation: Organisation) -> str:
     return org_url(organisation.schema_name, "/scim/v2")
 
 
+NEW_SECRET_KEY = "scim_new_secret"  # session key
+NEW_SECRET_SECONDS = 600  # a secret not picked up by then is dropped, not shown
+
+
+def _secret_keep(request: HttpRequest, token: ScimToken, secret: str) -> None:
+    """Hold a new secret in the session for the one page that shows it."""
+    request.session[NEW_SECRET_KEY] = {"token": token.pk, "secret": secret, "at": time.time()}
+
+
+def _secret_take(request: HttpRequest) -> dict[str, Any]:
+    """The new token and its secret, once: taken out of the session as they are shown."""
+    kept = request.session.pop(NEW_SECRET_KEY, None)
+    if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > NEW_SECRET_SECONDS:
+        return {}
+    token = scim_token_get(token_id=kept["token"])
+    if token is None or token.revoked_at is not None:
+        return {}
+    return {"new_token": token, "new_secret": kept["secret"]}
+
+
 def _render_once(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     response = render(request, template, context, status=status)
-    add_never_cache_headers(response)
+    if "new_secret" in context:
+        add_never_cache_headers(response)
     return response
 
 
@@ -66,35 +92,43 @@ def _authentication_context(request: HttpRequest, **extra: Any) -> dict[str, Any
         "scim_endpoint": _scim_endpoint(organisation),
         "active_tokens": scim_tokens_active_count(),
         "audit": audit_entries(actions=AUTHENTICATION_AUDIT)[:10],
+        "microsoft_missing": bool(microsoft_missing_settings()),
         **extra,
     }
 
 
 @admin_required
 def authentication(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/authentication.html", _authentication_context(request))
+    context = _authentication_context(request, **_secret_take(request))
+    return _render_once(request, "console/authentication.html", context)
 
 
 @require_POST
 @admin_required
 def microsoft_switch(request: HttpRequest) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
-    organisation_microsoft_set(
-        organisation=_organisation(request), enabled=enabled, actor=request.user
-    )
-    messages.success(
-        request, "Microsoft Azure sign-in is on." if enabled else "Microsoft Azure sign-in is off."
-    )
+    try:
+        organisation_microsoft_set(
+            organisation=_organisation(request), enabled=enabled, actor=request.user
+        )
+    except ConsoleRefused as exc:  # no Microsoft app registration on this server
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Microsoft Azure sign-in is on." if enabled else "Microsoft Azure sign-in is off.",
+        )
     return HttpResponseRedirect(reverse("account_authentication"))
 
 
 @admin_required
 def token_reset_view(request: HttpRequest) -> HttpResponse:
-    """GET asks for confirmation; POST revokes every active token and shows the new one once."""
+    """GET asks for confirmation; POST revokes every active token, makes one new one and
+    redirects to Account > Authentication, which shows its secret once."""
     if request.method == "POST":
         token, secret = token_reset(actor=request.user)
-        context = _authentication_context(request, new_token=token, new_secret=secret)
-        return _render_once(request, "console/authentication.html", context)
+        _secret_keep(request, token, secret)
+        return HttpResponseRedirect(reverse("account_authentication"), status=303)
     context = {"active_tokens": scim_tokens_active_count()}
     return render(request, "console/token_reset_confirm.html", context)
 
@@ -118,7 +152,8 @@ def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @admin_required
 def provisioning(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/provisioning.html", _provisioning_context(request))
+    context = _provisioning_context(request, **_secret_take(request))
+    return _render_once(request, "console/provisioning.html", context)
 
 
 @require_POST
@@ -133,8 +168,8 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:  # TokenNameTaken, or a bad name or expiry
             form.add_error("name", str(exc))
         else:
-            context = _provisioning_context(request, new_token=token, new_secret=secret)
-            return _render_once(request, "console/provisioning.html", context)
+            _secret_keep(request, token, secret)
+            return HttpResponseRedirect(reverse("account_provisioning"), status=303)
     context = _provisioning_context(request, form=form)
     return render(request, "console/provisioning.html", context, status=400)
 

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from accounts.forms import SignupForm
 from accounts.selectors import organisation_slug_available
 from accounts.services import organisation_create
-from accounts.slugs import InvalidSlug, slug_validate
-from accounts.throttle import signup_allowed, slug_check_allowed
+from accounts.slugs import InvalidSlug, slug_normalise, slug_validate
+from accounts.throttle import signup_allowed, signup_refund, slug_check_allowed
 from looop.urls_util import org_url
 
 TOO_MANY = "Too many sign-ups from your network in the last hour. Please try again later."
@@ -43,17 +43,21 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error("slug" if "slug" in str(exc) else None, str(exc))
         else:
             return HttpResponseRedirect(org_url(organisation.schema_name, "/login"))
+    signup_refund(request)  # only completed sign-ups count against the limit
     return render(request, "console/signup.html", context, status=400)
 
 
 def slug_available(request: HttpRequest) -> JsonResponse:
     """{"slug", "available", "message"} for the address typed so far."""
-    slug = request.GET.get("slug", "").strip().lower()[:63]
+    # Exactly what the form does to the same input, so the two never disagree (no cut-off).
+    slug = slug_normalise(request.GET.get("slug", ""))
     if not slug_check_allowed(request):
-        return JsonResponse(
+        response = JsonResponse(
             {"slug": slug, "available": None, "message": "Too many checks; wait a minute."},
             status=429,
         )
+        response["Retry-After"] = "60"
+        return response
     try:
         slug_validate(slug)
     except InvalidSlug as exc:

@@ -39,6 +39,7 @@ def fresh_database(name: str) -> str:
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", SECRET)
+    os.environ.setdefault("LOOOP_TRUSTED_PROXIES", "0")  # production settings ask for it
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "looop.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -73,6 +74,7 @@ def gunicorn(
         if not k.startswith("LOOOP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(DATABASE_URL=database_url, SECRET_KEY=os.environ.get("SECRET_KEY", SECRET))
+    env["LOOOP_TRUSTED_PROXIES"] = "0"  # the load generator connects directly
     env.update(extra_env or {})
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],

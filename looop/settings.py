@@ -157,15 +157,30 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The default cache holds rate-limit and throttle counters, so every process shares it: Redis
+# with REDIS_URL, else the database cache table (looop/cache.py). Keys are tenant-aware.
+REDIS_URL = env_str("REDIS_URL")
+CACHE_TABLE = "looop_cache"  # in the public schema; `manage.py setup_database` creates it
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "looop.cache.CounterDatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        # Past MAX_ENTRIES the database cache drops rows at random; a flood of addresses must
+        # not wipe other addresses' counters, so that only happens far out.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
     # Host -> organisation routing is global, so its keys are not tenant-prefixed.
     "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
 }
+CACHES["default"].update(
+    KEY_FUNCTION="django_tenants.cache.make_key",
+    REVERSE_KEY_FUNCTION="django_tenants.cache.reverse_key",
+)
 TENANT_ROUTING_CACHE_SECONDS = env_int("LOOOP_ROUTING_CACHE_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -213,12 +228,29 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: see looop/csp.py (no inline scripts or styles anywhere).
 
 # Client addresses: X-Forwarded-For is trusted only for this many proxies in front of us.
+# Sign-in lockout and rate limits count per client address, so with production settings the
+# number must be chosen: left at 0 behind a load balancer, every client would share the
+# balancer's address and one person's failures would lock everyone out.
 TRUSTED_PROXY_COUNT = env_int("LOOOP_TRUSTED_PROXIES", 0)
+if not DEBUG and env_str("LOOOP_TRUSTED_PROXIES").strip() == "":
+    raise ImproperlyConfigured(
+        "LOOOP_TRUSTED_PROXIES must be set when LOOOP_DEBUG is off: the number of proxies "
+        "(load balancers) in front of Looop that append to X-Forwarded-For, or 0 if clients "
+        "connect to Looop directly."
+    )
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("LOOOP_TRUSTED_PROXIES must be 0 or more.")
 
 # Password sign-in throttling (django-axes, per organisation schema; see accounts/throttle.py).
 AXES_FAILURE_LIMIT = env_int("LOOOP_SIGNIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOOOP_SIGNIN_LOCK_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account OR per address
+# Failures count per (account, address), and per address with a higher limit, so nobody can
+# lock an account from their own address for people elsewhere (accounts/throttle.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttle.SignInAttemptHandler"
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("LOOOP_SIGNIN_ADDRESS_FAILURE_LIMIT", 100)
+# An attempt during a lock is refused without being recorded, so it doesn't restart the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (USERNAME_FIELD is user_name)
 AXES_USERNAME_CALLABLE = "accounts.throttle.signin_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"

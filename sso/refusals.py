@@ -228,7 +228,8 @@ class SignInRefused(Exception):
 
 def refusal_log(*, refused: SignInRefused, organisation: str | None, **context: Any) -> None:
     """One warning per refusal, with the code and what we knew (never a token or a secret)."""
-    fields = {"organisation": organisation or "-", **context, **refused.detail}
+    detail = {key: value for key, value in refused.detail.items() if key != "shown"}
+    fields = {"organisation": organisation or "-", **context, **detail}
     logger.warning(
         "Microsoft sign-in refused: %s %s",
         refused.refusal.value,

@@ -25,7 +25,9 @@ def refusal_response(
             "reason": refused.refusal.value,
             "title": text.title,
             "message": text.message,
-            "provider_error": refused.detail.get("description") or "",
+            # Fixed text chosen by the error code: never the provider's own description,
+            # which arrives in a query string that anyone can write (sso/provider_errors.py).
+            "provider_error": refused.detail.get("shown") or "",
             "back_url": back_url,
         },
         status=text.status,

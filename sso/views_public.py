@@ -31,6 +31,7 @@ from sso.handoff import COMPLETE_PATH, FlowStart, ticket_issue
 from sso.metadata import discovery_cache
 from sso.models import HandoffTicket
 from sso.oidc import MicrosoftTokenVerifier, oidc_option
+from sso.provider_errors import provider_error
 from sso.refusals import Refusal, SignInRefused, logger
 from sso.responses import refusal_response
 
@@ -138,8 +139,10 @@ class MicrosoftCallbackView(OIDCAuthenticationCallbackView):
             if request.GET.get("error") or not request.GET.get("code"):
                 raise SignInRefused(
                     Refusal.PROVIDER_ERROR,
-                    error=request.GET.get("error", "no code")[:100],
-                    description=request.GET.get("error_description", "")[:300],
+                    # For the log only, on one line: a query string can hold line breaks.
+                    error=" ".join(request.GET.get("error", "no code").split())[:100],
+                    description=" ".join(request.GET.get("error_description", "").split())[:300],
+                    shown=provider_error(request.GET.get("error")).text,
                 )
             _organisation_for_flow(start.organisation)
             app = microsoft_app()
@@ -169,6 +172,7 @@ def _admin_consent_result(request: HttpRequest, *, organisation: str) -> HttpRes
     granted = request.GET.get("admin_consent", "").lower() == "true" and not request.GET.get(
         "error"
     )
+    error = None if granted else provider_error(request.GET.get("error"))
     logger.info(
         "Microsoft admin consent returned: organisation=%s granted=%s error=%s",
         organisation,
@@ -180,7 +184,7 @@ def _admin_consent_result(request: HttpRequest, *, organisation: str) -> HttpRes
         "sso/admin_consent.html",
         {
             "granted": granted,
-            "error_description": request.GET.get("error_description", "")[:300],
+            "error": error,  # fixed text per code: the query string is never shown
             "organisation_name": getattr(organisation_get(slug=organisation), "name", organisation),
             "back_url": org_url(organisation, "/account/authentication"),
         },

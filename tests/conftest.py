@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -160,16 +161,12 @@ class LiveServer:
         return f"http://{host}:{self.port}{path}"
 
 
-@pytest.fixture(scope="session")
-def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[LiveServer]:
-    """gunicorn serving the test database, as production would (DEBUG off).
-
-    Its Microsoft sign-in points at the local Entra-shaped provider (tests/sso) when installed.
-    """
+@contextmanager
+def gunicorn_server(**env_overrides: str) -> Iterator[LiveServer]:
+    """gunicorn serving the test database, as production would (DEBUG off), until exit."""
     port = free_port()
     env = {
         **os.environ,
-        **(entra_provider.env if entra_provider else {}),
         "DATABASE_URL": test_database_url(),
         "LOOOP_PUBLIC_PORT": f":{port}",
         "LOOOP_SCHEME": "http",
@@ -179,6 +176,7 @@ def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[Liv
         # servers in tests/scim/test_scim_fairness.py.
         "LOOOP_ORG_CONCURRENT_REQUESTS": "0",
         "LOOOP_ORG_CONCURRENT_COSTLY_FILTERS": "0",
+        **env_overrides,
     }
     (ROOT / ".looop").mkdir(exist_ok=True)
     log = open(ROOT / ".looop" / f"live-server-{port}.log", "w")  # noqa: SIM115
@@ -199,10 +197,22 @@ def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[Liv
             if process.poll() is not None:
                 raise RuntimeError(f"live server exited; see {log.name}") from None
             time.sleep(0.2)
-    yield LiveServer(port=port, process=process)
-    process.terminate()
-    process.wait(10)
-    log.close()
+    try:
+        yield LiveServer(port=port, process=process)
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup, django_db_blocker, entra_provider) -> Iterator[LiveServer]:
+    """gunicorn serving the test database, as production would (DEBUG off).
+
+    Its Microsoft sign-in points at the local Entra-shaped provider (tests/sso) when installed.
+    """
+    with gunicorn_server(**(entra_provider.env if entra_provider else {})) as server:
+        yield server
 
 
 @pytest.fixture

@@ -8,3 +8,4 @@ os.environ.setdefault("LOOOP_SCHEME", "http")
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM calls from
 # that thread are still synchronous and safe, so lift Django's async-context guard.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("LOOOP_TRUSTED_PROXIES", "0")  # test clients connect directly

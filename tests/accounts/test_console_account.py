@@ -1,6 +1,7 @@
 """Account > Authentication and Account > Provisioning: the switch, tokens, activity, audit."""
 # ruff: noqa: F811  (pytest fixtures imported from console_support are parameters here)
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from accounts.services import user_create
 from scim.models import ProvisioningEvent, ScimToken
 from scim.services import event_record, token_authenticate, token_create
 from tests.accounts.console_support import bob, bob_client  # noqa: F401
+from tests.conftest import host_client
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def usable(secret: str) -> bool:
 # --- Account > Authentication: the Microsoft Azure switch ---
 
 
-def test_authentication_page_shows_switch_connection_and_scim(alice_client):
+def test_authentication_page_shows_switch_connection_and_scim(alice_client, microsoft_registered):
     response = alice_client.get("/account/authentication")
     assert response.status_code == 200
     body = response.content.decode()
@@ -58,7 +60,30 @@ def test_authentication_page_shows_switch_connection_and_scim(alice_client):
     assert 'href="/account/provisioning">Provisioning</a>' in body
 
 
-def test_switch_turns_microsoft_on_and_off_with_audit(alice_client):
+@pytest.fixture
+def microsoft_registered(settings) -> None:
+    """The server has a Microsoft app registration (the switch needs one to turn on)."""
+    settings.MICROSOFT_CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
+    settings.MICROSOFT_CLIENT_SECRET = "client-secret"
+
+
+@pytest.fixture
+def microsoft_unregistered(settings) -> None:
+    settings.MICROSOFT_CLIENT_ID = ""
+    settings.MICROSOFT_CLIENT_SECRET = ""
+
+
+NOT_SET_UP = (
+    "Microsoft Azure can't be turned on yet: Sign in with Microsoft isn't set up on "
+    "this Looop server. Whoever runs your Looop server has to register Looop with Microsoft first."
+)
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_switch_turns_microsoft_on_and_off_with_audit(alice_client, microsoft_registered):
     response = alice_client.post("/account/authentication/microsoft", {"enabled": "1"})
     assert (response.status_code, response["Location"]) == (302, "/account/authentication")
     assert Organisation.objects.get(schema_name="acme").microsoft_enabled is True
@@ -71,6 +96,69 @@ def test_switch_turns_microsoft_on_and_off_with_audit(alice_client):
         ("alice@acme.test", "organisation.microsoft_enable", "Acme"),
         ("alice@acme.test", "organisation.microsoft_disable", "Acme"),
     ]
+
+
+def test_switch_cannot_turn_on_without_a_microsoft_registration(
+    alice_client, microsoft_unregistered
+):
+    page = text(alice_client.get("/account/authentication"))
+    switch = page.split('data-testid="microsoft-switch"')[1].split(">")[0]
+    assert 'disabled aria-describedby="microsoft-not-set-up"' in switch
+    assert "Next step" not in page  # nothing for the admin to do until the server is set up
+    assert (
+        "Sign in with Microsoft isn't set up on this Looop server yet, so Microsoft Azure "
+        "can't be turned on. Whoever runs your Looop server (your Looop provider or your IT "
+        "team) registers Looop with Microsoft once; then this switch works." in page
+    )
+    assert 'href="/help/microsoft" data-testid="microsoft-help"' in page
+    # Operator words stay out of the admin's page.
+    for operator_word in ["MICROSOFT_CLIENT", "docs/", ".md", "environment variable"]:
+        assert operator_word not in page
+    # A forged POST (the button is disabled) is refused with the same words.
+    response = alice_client.post("/account/authentication/microsoft", {"enabled": "1"})
+    assert (response.status_code, response["Location"]) == (302, "/account/authentication")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [NOT_SET_UP]
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is False
+    after = text(alice_client.get("/account/authentication"))
+    assert NOT_SET_UP in after and "Microsoft Azure sign-in is on." not in after
+    assert acme_audit() == []
+
+
+def test_switch_can_still_turn_off_after_the_registration_is_gone(
+    alice_client, microsoft_unregistered
+):
+    Organisation.objects.filter(schema_name="acme").update(microsoft_enabled=True)
+    page = alice_client.get("/account/authentication").content.decode()
+    switch = page.split('data-testid="microsoft-switch"')[1].split(">")[0]
+    assert "disabled" not in switch
+    alice_client.post("/account/authentication/microsoft", {"enabled": "0"})
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is False
+    assert acme_audit() == [("alice@acme.test", "organisation.microsoft_disable", "Acme")]
+
+
+def test_the_setup_help_page_is_in_admin_words(alice_client, bob_client, microsoft_unregistered):
+    response = alice_client.get("/help/microsoft")
+    assert response.status_code == 200
+    body = text(response)
+    assert "<h1>Set up Sign in with Microsoft and provisioning</h1>" in body
+    assert "This Looop server isn't registered with Microsoft yet" in body
+    for step in [
+        "Turn on Microsoft Azure",
+        "Connect your Microsoft Entra ID",
+        "Choose who may use Looop",
+        "Turn on provisioning",
+    ]:
+        assert f"<h3>{step}</h3>" in body
+    assert "<code>http://acme.looop.localhost/scim/v2</code>" in body
+    for operator_word in ["MICROSOFT_CLIENT", "docs/", ".md", "environment variable"]:
+        assert operator_word not in body
+    assert bob_client.get("/help/microsoft").status_code == 403
+
+
+def test_the_setup_help_page_says_when_the_server_is_ready(alice_client, microsoft_registered):
+    body = text(alice_client.get("/help/microsoft"))
+    assert "This Looop server is registered with Microsoft" in body
+    assert "isn't registered" not in body
 
 
 def test_switch_needs_post(alice_client):
@@ -108,24 +196,64 @@ def test_reset_leaves_exactly_one_active_token_shown_once(alice_client, alice):
     with schema_context("acme"):
         _, old_a = token_create(name="A", actor=alice)
         _, old_b = token_create(name="B", actor=alice)
+    # POST -> redirect -> GET: a reload repeats the GET, never the reset.
     response = alice_client.post("/account/authentication/reset-token")
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
-    secret = secret_in(response)
+    assert (response.status_code, response["Location"]) == (303, "/account/authentication")
+    assert secret_in(response) is None
+    shown = alice_client.get("/account/authentication")
+    assert shown.status_code == 200
+    assert "no-store" in shown["Cache-Control"]
+    secret = secret_in(shown)
     assert secret and usable(secret)
     assert not usable(old_a) and not usable(old_b)
     tokens = acme_tokens()
     assert [active for _, active in tokens] == [False, False, True]
     assert tokens[2][0].startswith("Reset token ")
-    again = alice_client.get("/account/authentication")
-    assert secret_in(again) is None and secret not in again.content.decode()
-    assert "reset the SCIM token (revoked B, A)" in again.content.decode()
+    assert f"Token “{tokens[2][0]}”." in shown.content.decode()
+    reload = alice_client.get("/account/authentication")
+    assert secret_in(reload) is None and secret not in reload.content.decode()
+    assert "reset the SCIM token (revoked B, A)" in reload.content.decode()
+    assert acme_tokens() == tokens  # the reload reset nothing
+    assert usable(secret)
     assert [action for _, action, _ in acme_audit()] == [
         "scim_token.create",
         "scim_token.create",
         "scim_token.reset",
         "scim_token.create",
     ]
+
+
+def test_the_secret_is_kept_in_the_session_only_until_shown(alice_client, alice):
+    alice_client.post("/account/authentication/reset-token")
+    assert "scim_new_secret" in alice_client.session
+    alice_client.get("/account/authentication")
+    assert "scim_new_secret" not in alice_client.session
+
+
+def test_a_secret_left_unshown_for_ten_minutes_is_not_shown(alice_client, alice):
+    alice_client.post("/account/authentication/reset-token")
+    session = alice_client.session
+    session["scim_new_secret"]["at"] -= 601
+    session.save()
+    page = alice_client.get("/account/authentication")
+    assert secret_in(page) is None
+    assert "no-store" not in page.get("Cache-Control", "")
+
+
+def test_a_secret_is_not_shown_in_another_session(alice_client, alice):
+    alice_client.post("/account/authentication/reset-token")
+    other = host_client("acme")
+    with schema_context("acme"):
+        other.force_login(alice)
+    assert secret_in(other.get("/account/authentication")) is None
+    assert secret_in(alice_client.get("/account/authentication")) is not None
+
+
+def test_a_secret_of_a_token_revoked_meanwhile_is_not_shown(alice_client, alice):
+    alice_client.post("/account/authentication/reset-token")
+    with schema_context("acme"):
+        ScimToken.objects.update(revoked_at=timezone.now())
+    assert secret_in(alice_client.get("/account/authentication")) is None
 
 
 # --- Account > Provisioning: tokens ---
@@ -144,7 +272,8 @@ def test_create_token_shows_the_secret_once(alice_client):
     response = alice_client.post(
         "/account/provisioning/tokens", {"name": "Entra ID", "expires_on": ""}
     )
-    assert response.status_code == 200
+    assert (response.status_code, response["Location"]) == (303, "/account/provisioning")
+    response = alice_client.get("/account/provisioning")
     assert "no-store" in response["Cache-Control"]
     secret = secret_in(response)
     assert secret and usable(secret)
@@ -171,7 +300,7 @@ def test_create_token_with_an_expiry(alice_client):
     response = alice_client.post(
         "/account/provisioning/tokens", {"name": "Expiring", "expires_on": day.isoformat()}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
     with schema_context("acme"):
         token = ScimToken.objects.get()
     assert token.expires_at == datetime(day.year, day.month, day.day, tzinfo=UTC)

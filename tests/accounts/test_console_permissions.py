@@ -36,6 +36,7 @@ def admin_get_urls(things: dict) -> list[str]:
         "/account/authentication/reset-token",
         "/account/provisioning",
         f"/account/provisioning/tokens/{things['token'].pk}/revoke",
+        "/help/microsoft",
     ]
 
 

@@ -22,12 +22,27 @@ from tests.accounts.console_support import bob, scott  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 
-def test_microsoft_switch_writes_the_public_row_and_an_audit_entry(acme, alice):
+def test_microsoft_switch_writes_the_public_row_and_an_audit_entry(acme, alice, settings):
+    settings.MICROSOFT_CLIENT_ID, settings.MICROSOFT_CLIENT_SECRET = "client-id", "secret"
     with schema_context("acme"):
         organisation_microsoft_set(organisation=acme, enabled=True, actor=alice)
         entries = list(AuditEntry.objects.values_list("action", "target", "actor_label"))
     assert Organisation.objects.get(schema_name="acme").microsoft_enabled is True
     assert entries == [("organisation.microsoft_enable", "Acme", "alice@acme.test")]
+
+
+@pytest.mark.parametrize(("client_id", "secret"), [("", ""), ("client-id", ""), ("", "secret")])
+def test_microsoft_switch_stays_off_without_a_microsoft_registration(
+    acme, alice, settings, client_id, secret
+):
+    settings.MICROSOFT_CLIENT_ID, settings.MICROSOFT_CLIENT_SECRET = client_id, secret
+    with schema_context("acme"):
+        with pytest.raises(ConsoleRefused, match="isn't set up on this Looop server"):
+            organisation_microsoft_set(organisation=acme, enabled=True, actor=alice)
+        organisation_microsoft_set(organisation=acme, enabled=False, actor=alice)  # allowed
+        entries = list(AuditEntry.objects.values_list("action", flat=True))
+    assert Organisation.objects.get(schema_name="acme").microsoft_enabled is False
+    assert entries == ["organisation.microsoft_disable"]
 
 
 def test_role_set_refuses_unknown_roles_and_the_last_admin(alice):
@@ -93,7 +108,8 @@ def test_search_escapes_like_wildcards(alice, bob):
         assert [u.user_name for u in users_search(query="B")] == ["bob@acme.test"]
 
 
-def test_audit_entries_filter_by_prefix_and_target(alice, bob):
+def test_audit_entries_filter_by_prefix_and_target(alice, bob, settings):
+    settings.MICROSOFT_CLIENT_ID, settings.MICROSOFT_CLIENT_SECRET = "client-id", "secret"
     with schema_context("acme"):
         user_role_set(user=bob, role="admin", actor=alice)
         organisation_microsoft_set(

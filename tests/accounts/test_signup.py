@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts import throttle
@@ -159,10 +160,28 @@ def test_sign_up_is_rate_limited_per_address(public_client, settings, mid_window
     assert other.status_code == 302
 
 
-def test_failed_submissions_count_too(public_client, settings, mid_window):
+def test_only_completed_sign_ups_count(public_client, settings, mid_window):
+    """Someone correcting typos is not locked out: refused submissions give their hit back."""
     settings.SIGNUP_PER_HOUR = 1
-    assert public_client.post("/signup", {**GOOD, "slug": "acme"}).status_code == 400
-    assert public_client.post("/signup", GOOD).status_code == 429
+    for change in [{"slug": "acme"}, {"password": "short"}, {"name": "Evil\u202eCorp"}]:
+        assert public_client.post("/signup", {**GOOD, **change}).status_code == 400
+    assert public_client.post("/signup", GOOD).status_code == 302
+    refused = public_client.post("/signup", {**GOOD, "slug": "second-org"})
+    assert refused.status_code == 429
+    assert not Organisation.objects.filter(schema_name="second-org").exists()
+
+
+def test_counters_live_in_the_shared_database_cache(public_client, mid_window):
+    """Not in process memory: every server process that shares the database sees them."""
+    assert public_client.post("/signup", GOOD, REMOTE_ADDR="198.51.100.9").status_code == 302
+    assert type(caches["default"]).__name__ == "CounterDatabaseCache"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM public.looop_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    window = int(datetime.now(UTC).replace(minute=30, second=30).timestamp()) // 3600
+    # django_tenants.cache.make_key: "<schema>:<prefix>:<version>:<key>", the public host
+    assert keys == [f"public::1:ratelimit:signup:198.51.100.9:{window}"]
+    assert cache.get(f"ratelimit:signup:198.51.100.9:{window}") == 1
 
 
 def test_slug_check_is_rate_limited(public_client, settings, mid_window):
@@ -171,8 +190,105 @@ def test_slug_check_is_rate_limited(public_client, settings, mid_window):
         assert public_client.get("/signup/slug-available", {"slug": "x"}).status_code == 200
     refused = public_client.get("/signup/slug-available", {"slug": "x"})
     assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
     assert refused.json() == {
         "slug": "x",
         "available": None,
         "message": "Too many checks; wait a minute.",
     }
+
+
+# --- the live address check and the form agree ---
+
+LONG = "a" * 64
+SLUG_RULE = (
+    "is not a valid organisation slug: use 1-63 lowercase letters, digits or hyphens, "
+    "starting and ending with a letter or digit."
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (LONG, f"'{LONG}' {SLUG_RULE}"),
+        ("a" * 63 + "-", f"'{'a' * 63}-' {SLUG_RULE}"),
+        ("xn--80ak6aa92e", "'xn--80ak6aa92e' is reserved: addresses with '--' as their third"),
+        ("ab--cd", "'ab--cd' is reserved: addresses with '--' as their third"),
+        ("mta-sts", "'mta-sts' is reserved; choose another organisation slug."),
+        ("autodiscover", "'autodiscover' is reserved; choose another organisation slug."),
+        ("autoconfig", "'autoconfig' is reserved; choose another organisation slug."),
+        ("WPAD", "'wpad' is reserved; choose another organisation slug."),
+        ("acme", "'acme' is already taken"),
+    ],
+)
+def test_check_and_form_refuse_the_same_input_with_the_same_words(public_client, typed, message):
+    check = public_client.get("/signup/slug-available", {"slug": typed})
+    assert check.status_code == 200
+    body = check.json()
+    assert (body["slug"], body["available"]) == (typed.lower(), False)
+    assert body["message"].startswith(message)
+    form = public_client.post("/signup", {**GOOD, "slug": typed})
+    assert form.status_code == 400
+    html = form.content.decode().replace("&#x27;", "'")
+    assert message in html
+    assert (
+        not Organisation.objects.filter(schema_name__startswith=typed.lower()[:10])
+        .exclude(schema_name="acme")
+        .exists()
+    )
+
+
+def test_a_63_character_address_is_available_in_both(public_client):
+    slug = "a" * 63
+    check = public_client.get("/signup/slug-available", {"slug": f"  {slug.upper()} "})
+    assert check.json() == {
+        "slug": slug,
+        "available": True,
+        "message": f"{slug}.looop.localhost is available.",
+    }
+    assert public_client.post("/signup", {**GOOD, "slug": slug}).status_code == 302
+    assert Organisation.objects.filter(schema_name=slug).exists()
+
+
+def test_a_name_with_letters_of_any_script_is_kept_as_typed(public_client):
+    name = "  שלום Ünïcødé 株式会社 — R&D  "
+    assert public_client.post("/signup", {**GOOD, "name": name}).status_code == 302
+    assert Organisation.objects.get(schema_name="initech").name == name.strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Acme\u202egnp.exe", "U+202E"),  # right-to-left override
+        ("\u2067Acme\u2069", "U+2067"),  # right-to-left isolate
+        ("Ac\u200bme", "U+200B"),  # zero-width space
+        ("Ac\u200dme", "U+200D"),  # zero-width joiner
+        ("\ufeffAcme", "U+FEFF"),  # zero-width no-break space
+        ("Acme\u0007", "U+0007"),  # bell
+        ("Acme\nLtd", "U+000A"),
+        ("Acme\u2028Ltd", "U+2028"),  # line separator
+    ],
+)
+def test_names_with_invisible_or_control_characters_are_refused(public_client, name, code):
+    response = public_client.post("/signup", {**GOOD, "name": name})
+    assert response.status_code == 400
+    assert (
+        "The organisation name contains an invisible or control character "
+        f"({code}); type the name without it."
+    ) in response.content.decode()
+    assert not Organisation.objects.filter(schema_name="initech").exists()
+
+
+def test_the_service_refuses_those_names_too(db):
+    from accounts.org_names import InvalidOrganisationName
+    from accounts.services import organisation_create
+
+    with pytest.raises(InvalidOrganisationName, match=r"\(U\+202E\)"):
+        organisation_create(
+            slug="initech", name="Acme\u202e", admin_email="a@b.test", admin_password=None
+        )
+    with pytest.raises(InvalidOrganisationName, match="at most 200 characters"):
+        organisation_create(
+            slug="initech", name="x" * 201, admin_email="a@b.test", admin_password=None
+        )
+    assert not schema_exists("initech")

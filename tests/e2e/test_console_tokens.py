@@ -37,6 +37,7 @@ def test_create_use_and_revoke_a_token(live_app, live_org, page, screenshot, dja
     # Flow 1: create a token and see it exactly once.
     page.get_by_label("Token name").fill("Microsoft Entra ID")
     page.get_by_role("button", name="Create token").click()
+    page.wait_for_url(live_app.url(slug, "/account/provisioning"))  # POST -> redirect -> GET
     secret = page.get_by_test_id("new-secret").inner_text()
     assert re.fullmatch(r"looop_scim_[A-Za-z0-9_-]{43}", secret)
     assert page.content().count(secret) == 1
@@ -44,9 +45,10 @@ def test_create_use_and_revoke_a_token(live_app, live_org, page, screenshot, dja
     assert page.evaluate("navigator.clipboard.readText()") == secret
     assert page.get_by_role("status").filter(has_text="Copied").count() == 1
     screenshot("provisioning-token-created")
-    page.goto(live_app.url(slug, "/account/provisioning"))
+    page.reload()  # repeats the GET: no secret, and no second token
     assert secret not in page.content()
-    page.reload()
+    assert page.get_by_test_id("new-secret").count() == 0
+    page.goto(live_app.url(slug, "/account/provisioning"))
     assert secret not in page.content()
     row = page.locator("[data-testid=tokens] tbody tr")
     assert row.count() == 1
@@ -91,12 +93,18 @@ def test_reset_token_leaves_exactly_one_active_token(
     assert "revokes the 2 active tokens" in page.locator("main").inner_text()
     screenshot("token-reset-confirm")
     page.get_by_role("button", name="Reset Token").click()
+    page.wait_for_url(live_app.url(slug, "/account/authentication"))  # POST -> redirect -> GET
     secret = page.get_by_test_id("new-secret").inner_text()
     assert page.content().count(secret) == 1
     screenshot("authentication-token-reset")
 
     active = active_token_names(django_db_blocker, slug)
     assert len(active) == 1 and active[0].startswith("Reset token ")
+    # A reload shows no secret and resets nothing: Entra keeps working with the new token.
+    page.reload()
+    assert page.get_by_test_id("new-secret").count() == 0
+    assert secret not in page.content()
+    assert active_token_names(django_db_blocker, slug) == active
     assert scim_request(live_app, slug, "GET", "/Users", secret)[0] == 200
     assert scim_request(live_app, slug, "GET", "/Users", old_one)[0] == 401
     assert scim_request(live_app, slug, "GET", "/Users", old_two)[0] == 401

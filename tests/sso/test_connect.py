@@ -1,5 +1,6 @@
 """Account > Authentication: Connect Microsoft Entra ID, admin consent, Disconnect."""
 
+import html
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -216,7 +217,7 @@ def test_the_tenant_returned_by_admin_consent_is_never_trusted(acme_enabled, ali
     assert fake_entra.token_requests == []
 
 
-def test_a_declined_admin_consent_is_reported(acme_enabled, alice, fake_entra):
+def test_a_declined_admin_consent_is_reported_in_fixed_words(acme_enabled, alice, fake_entra):
     page = signed_in_flow("acme", alice).org.get("/account/authentication").content.decode()
     response = host_client(None).get(
         "/sso/microsoft/callback",
@@ -227,14 +228,48 @@ def test_a_declined_admin_consent_is_reported(acme_enabled, alice, fake_entra):
         },
     )
     assert response.status_code == 403
-    assert "Admin consent was not granted" in response.content.decode()
-    assert "The admin canceled the request" in response.content.decode()
+    body = html.unescape(response.content.decode())
+    assert "Admin consent was not granted" in body
+    assert (
+        "<p>Microsoft did not record consent. The request was declined or cancelled at "
+        "Microsoft.</p>" in body
+    )
+    assert "Microsoft's error code: <code>access_denied</code>" in body
+    assert "The admin canceled the request" not in body
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Your account is suspended. Call +1 555 0100 to restore it",
+        "<a href=https://evil.test>Re-verify here</a>",
+    ],
+)
+def test_consent_errors_never_show_the_query_strings_text(
+    acme_enabled, alice, fake_entra, description
+):
+    """Anyone can write error_description into a link to Looop's own host."""
+    page = signed_in_flow("acme", alice).org.get("/account/authentication").content.decode()
+    response = host_client(None).get(
+        "/sso/microsoft/callback",
+        {
+            "error": "made_up<b>code</b>",
+            "error_description": description,
+            "state": _consent_state(page),
+        },
+    )
+    assert response.status_code == 403
+    body = html.unescape(response.content.decode())
+    assert "Microsoft reported a problem it didn't name." in body
+    assert "Microsoft's error code: <code>other</code>" in body
+    for echoed in [description, "+1 555", "evil.test", "made_up", "Re-verify"]:
+        assert echoed not in body
 
 
 # --- what the panel says ---
 
 
-def test_the_panel_says_what_is_missing_when_microsoft_is_not_configured(acme, alice, settings):
+def test_the_panel_says_in_admin_words_that_microsoft_is_not_set_up(acme, alice, settings):
     settings.MICROSOFT_CLIENT_ID = ""
     settings.MICROSOFT_CLIENT_SECRET = ""
     organisation_update(acme, microsoft_enabled=True)
@@ -242,17 +277,21 @@ def test_the_panel_says_what_is_missing_when_microsoft_is_not_configured(acme, a
     assert page.status_code == 200
     body = page.content.decode()
     assert (
-        "Sign in with Microsoft isn't configured on this Looop server: "
-        "MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET are missing." in body
+        "Sign in with Microsoft isn't set up on this Looop server yet, so Microsoft Azure can't "
+        "be turned on. Whoever runs your Looop server (your Looop provider or your IT team) "
+        "registers Looop with Microsoft once; then this switch works." in body
     )
+    assert '<a href="/help/microsoft" data-testid="microsoft-help">' in body
+    assert "MICROSOFT_CLIENT" not in body and "docs/microsoft-setup.md" not in body
     assert 'data-testid="microsoft-connect"' not in body
 
 
-def test_the_panel_names_the_one_missing_setting(acme, alice, settings):
+def test_one_missing_setting_is_not_set_up_either(acme, alice, settings):
     settings.MICROSOFT_CLIENT_ID = CLIENT_ID
     settings.MICROSOFT_CLIENT_SECRET = ""
     body = signed_in_flow("acme", alice).org.get("/account/authentication").content.decode()
-    assert "MICROSOFT_CLIENT_SECRET is missing." in body
+    assert 'data-testid="microsoft-not-configured"' in body
+    assert "MICROSOFT_CLIENT_SECRET" not in body
 
 
 def test_the_panel_asks_to_switch_microsoft_on_first(acme, alice, fake_entra):

@@ -201,9 +201,30 @@ def test_microsoft_error_is_shown_and_nothing_happens(acme_microsoft, fake_entra
     assert response.status_code == 403
     body = response.content.decode()
     assert 'data-reason="provider_error"' in body
-    assert "Microsoft said: AADSTS65004: User declined." in body
+    assert (
+        '<p class="muted" data-testid="provider-error">What Microsoft reported: The request was '
+        "declined or cancelled at Microsoft.</p>" in body
+    )
+    assert "AADSTS65004" not in body  # the query string's text is never shown ...
     assert fake_entra.token_requests == []
-    assert "provider_error organisation=acme error=access_denied" in caplog.text
+    # ... only logged, on one line, for support.
+    assert (
+        "provider_error organisation=acme error=access_denied"
+        " description=AADSTS65004: User declined." in caplog.text
+    )
+
+
+def test_an_unknown_error_gets_the_general_words(acme_microsoft, fake_entra, flow, caplog):
+    flow.start()
+    with caplog.at_level("WARNING", logger="looop.sso"):
+        response = flow.callback(
+            code="", error="evil", error_description="Call us on 555\nfake log line"
+        )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "What Microsoft reported: Microsoft reported a problem it didn&#x27;t name." in body
+    assert "Call us" not in body and "fake log line" not in body
+    assert "description=Call us on 555 fake log line" in caplog.text
 
 
 def test_a_refused_code_at_the_token_endpoint_is_refused(acme_microsoft, fake_entra, flow):
