@@ -240,6 +240,7 @@ MICROSOFT_AUTHORITY = env_str("MICROSOFT_AUTHORITY", "https://login.microsoftonl
 # A job whose worker sent no heartbeat for JOBS_STALLED_SECONDS is run again by another worker.
 JOBS_STALLED_SECONDS = env_int("LOOOP_JOBS_STALLED_SECONDS", 30)
 JOBS_STALLED_CHECK_CRON = env_str("LOOOP_JOBS_STALLED_CHECK_CRON", "* * * * * */10")
+PROCRASTINATE_IMPORT_PATHS = ["looop.mail.sending"]  # besides every app's tasks.py
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": max(1, JOBS_STALLED_SECONDS // 3),
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,

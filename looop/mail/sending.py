@@ -104,8 +104,9 @@ def _send_once(email_id: str) -> str:
         try:
             backend.data_end()
         except SmtpRefused:  # the server answered no: it did not take the message
+            # Undo the "sent" mark; the failure handler counts this attempt.
             OutgoingEmail.objects.filter(pk=email_id).update(
-                status=OutgoingEmail.Status.QUEUED, sent_at=None
+                status=OutgoingEmail.Status.QUEUED, sent_at=None, attempts=F("attempts") - 1
             )
             raise
         except Exception as exc:  # no answer: it may have taken it, so never send again
