@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 @app.periodic(cron=settings.JOBS_STALLED_CHECK_CRON)
-@app.task(name="jobs.retry_stalled", queueing_lock="jobs.retry_stalled", pass_context=False)
+@app.task(name="jobs.retry_stalled", queueing_lock="jobs.retry_stalled", priority=100)
 async def retry_stalled(timestamp: int) -> int:
     """Run again the jobs of workers that stopped sending heartbeats (killed, or lost their
     machine). Their work was never marked done, so it is redone; tasks with an outside

@@ -1,7 +1,6 @@
 """Email leaves only through jobs run by real worker processes, to a real SMTP server."""
 
 import time
-import uuid
 
 import psycopg
 from django.db import transaction
@@ -72,13 +71,27 @@ def test_a_refused_email_is_retried_and_the_reason_is_kept(
 BATCH = 2000
 
 
-def _doing_jobs_of(worker_name: str) -> list[str]:
+def _worker_ids() -> set[int]:
+    with psycopg.connect(database_url()) as db:
+        return {r[0] for r in db.execute("SELECT id FROM procrastinate_workers").fetchall()}
+
+
+def _worker_registered(before: set[int]) -> int:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        new = _worker_ids() - before
+        if new:
+            return new.pop()
+        time.sleep(0.1)
+    raise AssertionError("the worker did not start")
+
+
+def _doing_jobs_of(worker_id: int) -> list[str]:
     with psycopg.connect(database_url()) as db:
         rows = db.execute(
-            "SELECT j.args->>'email_id' FROM procrastinate_jobs j"
-            " JOIN procrastinate_workers w ON w.id = j.worker_id"
-            " WHERE j.status = 'doing' AND w.name = %s",
-            [worker_name],
+            "SELECT args->>'email_id' FROM procrastinate_jobs"
+            " WHERE status = 'doing' AND worker_id = %s",
+            [worker_id],
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -94,15 +107,16 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
         ]
     expected = {f"<{i}@looop.localhost>" for i in ids}
     args = ("--concurrency", "4", "--delete-jobs", "never")
-    victim_name, survivor_name = f"victim-{uuid.uuid4().hex[:6]}", f"survivor-{uuid.uuid4().hex[:6]}"
     started = time.monotonic()
-    victim = worker_start(smtp_server.port, victim_name, *args)
-    survivor = worker_start(smtp_server.port, survivor_name, *args)
+    before = _worker_ids()
+    victim = worker_start(smtp_server.port, "victim", *args)
+    victim_id = _worker_registered(before)
+    survivor = worker_start(smtp_server.port, "survivor", *args)
     try:
         mailbox.wait_for(lambda: len(mailbox.received), BATCH // 4, timeout=120)
         in_flight: list[str] = []
         while not in_flight and victim.poll() is None:  # kill it while it holds jobs
-            in_flight = _doing_jobs_of(victim_name)
+            in_flight = _doing_jobs_of(victim_id)
         victim.kill()  # SIGKILL: no clean-up of any kind
         killed_at = time.monotonic()
         victim.wait(10)
