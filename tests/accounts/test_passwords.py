@@ -12,14 +12,12 @@ from accounts.models import AuditEntry, Organisation, User
 from accounts.services import user_create, user_set_active, user_soft_delete
 from looop.mail.models import OutgoingEmail
 from looop.mail.rendering import email_build
-from tests.accounts.console_support import (  # noqa: F401
-    bob,
-    scott,
-    signed_in,
-)
+from tests.accounts import console_support
+from tests.accounts.console_support import signed_in
 from tests.conftest import PASSWORD, host_client
 
 NEW = "a brand new pass phrase"
+bob, scott = console_support.bob, console_support.scott  # fixtures
 
 
 @pytest.fixture(autouse=True)
