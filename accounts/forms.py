@@ -26,26 +26,15 @@ class PersonCreateForm(ConsoleForm):
     name_given = forms.CharField(label="Given name", max_length=255, required=False)
     name_family = forms.CharField(label="Family name", max_length=255, required=False)
     role = forms.ChoiceField(label="Role", choices=User.Role.choices, initial=User.Role.MEMBER)
-    invite = forms.BooleanField(
-        label="Send an invitation by email",
-        required=False,
-        initial=True,
-        help_text="They get a link to choose their own password (or, with Microsoft sign-in "
-        "on, to sign in with Microsoft).",
-    )
     password = forms.CharField(
         label="Password",
         strip=False,
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Only without an invitation: give it to them in person.",
+        help_text="Leave empty to email them an invitation to choose their own (or, with "
+        "Microsoft sign-in on, to sign in with Microsoft). Or set one and give it to them "
+        "in person.",
     )
-
-    def clean(self) -> dict:
-        cleaned = super().clean() or {}
-        if not cleaned.get("invite") and not cleaned.get("password"):
-            self.add_error("password", "Set a password, or send an invitation instead.")
-        return cleaned
 
 
 class PersonEditForm(ConsoleForm):

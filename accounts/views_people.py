@@ -86,9 +86,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        invite = data.pop("invite")
         try:
-            if invite:  # no password: they choose their own from the invitation
+            if not data["password"]:  # they choose their own from the invitation
                 data.pop("password")
                 organisation = organisation_get(slug=request.tenant.schema_name)
                 person = person_create_invited(

@@ -199,7 +199,7 @@ def test_an_admin_cannot_reach_another_organisations_people(alice_client, gina):
 def test_admin_adds_a_person_with_an_invitation(alice_client):
     response = alice_client.post(
         "/people/new",
-        {"email": "dora@acme.test", "name_given": "Dora", "role": "member", "invite": "on"},
+        {"email": "dora@acme.test", "name_given": "Dora", "role": "member", "password": ""},
     )
     with schema_context("acme"):
         dora = User.objects.get(user_name="dora@acme.test")
@@ -225,10 +225,12 @@ def test_admin_adds_a_person_with_an_invitation(alice_client):
     assert "Password set" in alice_client.get(f"/people/{dora.pk}").content.decode()
 
 
-def test_adding_a_person_needs_a_password_or_an_invitation(alice_client):
-    response = alice_client.post("/people/new", {"email": "eve@acme.test", "role": "member"})
-    assert response.status_code == 400
-    assert "Set a password, or send an invitation instead." in response.content.decode()
+def test_adding_a_person_with_a_password_sends_no_invitation(alice_client):
+    response = alice_client.post(
+        "/people/new", {"email": "eve@acme.test", "role": "member", "password": NEW}
+    )
+    assert response.status_code == 302
+    assert queued() == []
 
 
 def test_an_invitation_in_a_microsoft_organisation_says_to_use_microsoft(alice_client, acme, scott):
