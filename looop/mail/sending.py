@@ -97,8 +97,10 @@ def _send_once(email_id: str) -> str:
             except BaseException:
                 backend.abandon()  # the server discards the half-sent message
                 raise
-        else:
-            backend.send_messages([message])
+        else:  # a fresh backend each time: the file backend writes one file per email
+            _drop_backend()
+            with get_connection(fail_silently=False) as single:
+                single.send_messages([message])
     # Committed: the message is now the server's to deliver once we end DATA.
     if smtp:
         try:
