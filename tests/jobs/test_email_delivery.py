@@ -153,7 +153,10 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
         ).fetchone()[0]
     assert twice == []
     assert periods >= 3
+    from bench.cpu import calibration_ms
+
     print(
+        f"\nmachine speed (ms, lower is faster): {calibration_ms()}"
         f"\nemail jobs: {BATCH} in {finished - started:.1f} s"
         f" ({BATCH / (finished - started):.0f}/s with a kill),"
         f" {len(in_flight)} in flight at the kill, recovered {recovered_at - killed_at:.1f} s"
