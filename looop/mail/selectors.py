@@ -4,16 +4,17 @@ from django.db.models import Q, QuerySet
 
 from looop.mail.models import OutgoingEmail
 
+UNCERTAIN = "Delivery uncertain"
+
 
 def emails_in_trouble() -> QuerySet[OutgoingEmail]:
-    """Emails that gave up, or that failed at least once and are waiting to try again."""
+    """Emails that gave up, that failed and wait to try again, or whose delivery is
+    uncertain (the server did not answer after the message; looop/mail/sending.py)."""
     return (
         OutgoingEmail.objects.exclude(last_error="")
-        .exclude(status=OutgoingEmail.Status.SENT, last_error__startswith="Delivery uncertain")
         .filter(
-            Q(status=OutgoingEmail.Status.FAILED)
-            | Q(status=OutgoingEmail.Status.QUEUED)
-            | Q(last_error__startswith="Delivery uncertain")
+            Q(status__in=[OutgoingEmail.Status.FAILED, OutgoingEmail.Status.QUEUED])
+            | Q(last_error__startswith=UNCERTAIN)
         )
         .select_related("to_user")
         .order_by("-created")

@@ -28,6 +28,7 @@ from procrastinate import RetryStrategy
 from looop.jobs.tenancy import organisation_task
 from looop.mail.models import OutgoingEmail
 from looop.mail.rendering import email_build
+from looop.mail.selectors import UNCERTAIN
 from looop.mail.smtp import EmailBackend, SmtpRefused
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def _send_once(email_id: str) -> str:
         except Exception as exc:  # no answer: it may have taken it, so never send again
             _drop_backend()
             OutgoingEmail.objects.filter(pk=email_id).update(
-                last_error=f"Delivery uncertain: no reply after the message ({exc})"[:500]
+                last_error=f"{UNCERTAIN}: no reply after the message ({exc})"[:500]
             )
             return "uncertain"
     return "sent"

@@ -61,7 +61,15 @@ def _failed_email(slug: str, address: str) -> None:
             attempts=8,
             last_error="The mail server refused RCPT TO: 550 5.1.1 No such user",
         )
-        OutgoingEmail.objects.create(kind="notice", to_address="fine@x.test", status="sent")
+        OutgoingEmail.objects.create(
+            kind="notice", to_address="fine@x.test", status="sent", last_error="451 then sent"
+        )
+        OutgoingEmail.objects.create(
+            kind="notice",
+            to_address=f"unsure@{slug}.test",
+            status="sent",
+            last_error="Delivery uncertain: no reply after the message (timed out)",
+        )
 
 
 def test_admins_see_their_organisations_failed_emails_with_the_reason(alice_client, gina):
@@ -71,8 +79,9 @@ def test_admins_see_their_organisations_failed_emails_with_the_reason(alice_clie
     assert page.status_code == 200
     body = page.content.decode()
     assert "lost@acme.test" in body and "550 5.1.1 No such user" in body and "Gave up" in body
+    assert "unsure@acme.test" in body and "Uncertain" in body
     assert "other@globex.test" not in body and "fine@x.test" not in body
-    assert signed_in("globex", gina).get("/account/email").content.decode().count("<tr>") == 2
+    assert signed_in("globex", gina).get("/account/email").content.decode().count("<tr>") == 3
 
 
 def test_members_cannot_see_failed_emails(acme):
