@@ -293,3 +293,18 @@ def test_change_password_without_a_password_explains(scott):
     page = signed_in("acme", scott).get("/profile/password")
     assert page.status_code == 200
     assert "You don't sign in with a password here." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/password/reset/bm90LWEtdXVpZA/abc-def",
+        "/password/reset/!!!/abc",
+        "/invitation/MTIz/" + "x" * 500,
+        "/password/reset/set-password/set-password",
+    ],
+)
+def test_malformed_links_say_they_no_longer_work(acme_client, path):
+    response = acme_client.get(path, follow=True)
+    assert response.status_code == 200
+    assert "This link no longer works" in response.content.decode()
