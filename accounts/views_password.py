@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
@@ -131,8 +131,6 @@ class PasswordChange(auth_views.PasswordChangeView):
 def _person_action(request: HttpRequest, user_id: uuid.UUID, action: str) -> HttpResponse:
     person = user_get(user_id=user_id)
     if person is None:
-        from django.http import Http404
-
         raise Http404("No such person in this organisation.")
     organisation = _organisation(request)
     try:
