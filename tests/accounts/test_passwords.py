@@ -308,3 +308,10 @@ def test_malformed_links_say_they_no_longer_work(acme_client, path):
     response = acme_client.get(path, follow=True)
     assert response.status_code == 200
     assert "This link no longer works" in response.content.decode()
+
+
+def test_my_profile_offers_change_password(bob):
+    page = signed_in("acme", bob).get("/profile", follow=True).content.decode()
+    assert "You sign in with your email and password." in page
+    assert '<a class="btn" href="/profile/password" data-testid="change-password">' in page
+    assert "send-reset" not in page and "send-invitation" not in page
