@@ -18,7 +18,11 @@ install: $(STAMP)
 run: install
 	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py setup_database
 	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py demo
-	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The web server and one job worker. A background job of a script ignores Ctrl-C, so the
+	@# script stops the worker itself when the server ends, however it ends.
+	LOOOP_DEBUG=1 LOOOP_PUBLIC_PORT=:$(PORT) sh -c '$(PY) manage.py procrastinate worker & \
+		worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker; exit 0" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
 test: install e2e-deps
 	$(PY) -m ruff check .

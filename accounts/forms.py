@@ -31,8 +31,11 @@ class PersonCreateForm(ConsoleForm):
     password = forms.CharField(
         label="Password",
         strip=False,
+        required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Give it to them in person; they sign in with their email and this password.",
+        help_text="Leave empty to email them an invitation to choose their own (or, with "
+        "Microsoft sign-in on, to sign in with Microsoft). Or set one and give it to them "
+        "in person.",
     )
 
 

@@ -13,8 +13,15 @@ from django.views.decorators.http import require_POST
 from accounts.forms import PersonCreateForm, PersonEditForm
 from accounts.models import User
 from accounts.paging import page_of, search_query
+from accounts.passwords import person_create_invited
 from accounts.permissions import admin_required
-from accounts.selectors import audit_entries, user_get, user_groups, users_search
+from accounts.selectors import (
+    audit_entries,
+    organisation_get,
+    user_get,
+    user_groups,
+    users_search,
+)
 from accounts.services import (
     ConsoleRefused,
     user_activation_set,
@@ -22,6 +29,7 @@ from accounts.services import (
     user_console_update,
     user_role_set,
 )
+from accounts.sign_in_status import sign_in_status
 
 PEOPLE_PER_PAGE = 25
 GROUPS_PER_PAGE = 50
@@ -65,6 +73,9 @@ def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
         "microsoft_linked": bool(person.entra_oid),
         "role_choices": User.Role.choices,
     }
+    context["sign_in"] = sign_in_status(
+        person=person, organisation=organisation_get(slug=request.tenant.schema_name)
+    )
     if request.user.is_admin:
         context["audit"] = audit_entries(actions=("user.",), target=str(person.pk))[:20]
     return render(request, "console/person_detail.html", context)
@@ -74,12 +85,22 @@ def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            person = user_console_create(actor=request.user, **form.cleaned_data)
+            if not data["password"]:  # they choose their own from the invitation
+                data.pop("password")
+                organisation = organisation_get(slug=request.tenant.schema_name)
+                person = person_create_invited(
+                    actor=request.user, organisation=organisation, **data
+                )
+                done = f"{person.user_name} is added; an invitation is on its way."
+            else:
+                person = user_console_create(actor=request.user, **data)
+                done = f"{person.user_name} can now sign in with their password."
         except ConsoleRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{person.user_name} can now sign in with their password.")
+            messages.success(request, done)
             return _back_to(person)
     status = 400 if form.errors else 200
     return render(request, "console/person_create.html", {"form": form}, status=status)

@@ -44,6 +44,8 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # sign-in attempts on the public host (platform staff)
+    "procrastinate.contrib.django",  # the job queue's tables live in the public schema
+    "looop.jobs",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -54,6 +56,7 @@ TENANT_APPS = [
     "scim",
     "sso",
     "axes",  # sign-in attempts and lockouts live in each organisation's schema
+    "looop.mail",  # each organisation's outgoing email and its delivery records
 ]
 # django.contrib.postgres renders operator classes on expression indexes (accounts.User).
 INSTALLED_APPS = list(
@@ -297,6 +300,37 @@ SCIM_ANALYSE_WHILE_PROVISIONING = env_bool("LOOOP_SCIM_ANALYSE_WHILE_PROVISIONIN
 MICROSOFT_CLIENT_ID = env_str("MICROSOFT_CLIENT_ID")
 MICROSOFT_CLIENT_SECRET = env_str("MICROSOFT_CLIENT_SECRET")
 MICROSOFT_AUTHORITY = env_str("MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
+
+# Background jobs (procrastinate on the same database; see looop/jobs) and email (looop/mail).
+# A job whose worker sent no heartbeat for JOBS_STALLED_SECONDS is run again by another worker.
+JOBS_STALLED_SECONDS = env_int("LOOOP_JOBS_STALLED_SECONDS", 30)
+JOBS_STALLED_CHECK_CRON = env_str("LOOOP_JOBS_STALLED_CHECK_CRON", "* * * * * */10")
+PROCRASTINATE_IMPORT_PATHS = ["looop.mail.sending"]  # besides every app's tasks.py
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": max(1, JOBS_STALLED_SECONDS // 3),
+    "stalled_worker_timeout": JOBS_STALLED_SECONDS,
+    "delete_jobs": env_str("LOOOP_JOBS_DELETE", "successful"),
+}
+MAIL_DIR = BASE_DIR / ".looop" / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 20)
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", f"Looop <no-reply@{BASE_DOMAIN}>")
+# Files under .looop/mail/ when LOOOP_DEBUG is on and no EMAIL_HOST is set (`make run`).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG and not env_str("EMAIL_HOST")
+    else "looop.mail.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = MAIL_DIR
+MAIL_MAX_ATTEMPTS = env_int("LOOOP_MAIL_MAX_ATTEMPTS", 8)  # waits 2, 4, 8 … 256 s between
+INVITATION_DAYS = env_int("LOOOP_INVITATION_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("LOOOP_PASSWORD_RESET_MINUTES", 60) * 60
+PASSWORD_RESETS_PER_HOUR = env_int("LOOOP_PASSWORD_RESETS_PER_HOUR", 5)  # per address and per IP
 
 REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,

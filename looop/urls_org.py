@@ -12,6 +12,7 @@ urlpatterns = [
     re_path(r"^scim/v2(?:/|$)", include("scim.urls")),
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
+    path("", include("accounts.urls_password")),
 ]
 
 # SCIM clients get SCIM errors (503 + Retry-After on database failures), others Django's page.

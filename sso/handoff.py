@@ -95,6 +95,14 @@ class FlowStart:
         return start
 
 
+def tickets_prune() -> int:
+    """Delete the current organisation's tickets that expired over TICKET_RETENTION ago."""
+    deleted, _ = HandoffTicket.objects.filter(
+        expires_at__lt=timezone.now() - TICKET_RETENTION
+    ).delete()
+    return deleted
+
+
 def ticket_issue(*, start: FlowStart, identity: MicrosoftIdentity) -> str:
     """Store the verified sign-in in the organisation's schema; return the signed reference."""
     now = timezone.now()

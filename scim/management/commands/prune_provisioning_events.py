@@ -1,17 +1,16 @@
 """Delete provisioning-log events older than the retention period, in every organisation.
 
 manage.py prune_provisioning_events [--days N]   (default: SCIM_EVENT_RETENTION_DAYS, 30)
+
+A worker runs the same prune daily (looop/jobs/tasks.py); this command is for doing it now.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_tenants.utils import get_public_schema_name, schema_context
 
-from accounts.models import Organisation
-from scim.services import events_prune
+from looop.jobs.housekeeping import provisioning_events_prune_everywhere
 
 
 class Command(BaseCommand):
@@ -24,12 +23,10 @@ class Command(BaseCommand):
         days = options["days"]
         if days < 0:
             raise CommandError("--days cannot be negative.")
-        total = 0
-        slugs = Organisation.objects.exclude(schema_name=get_public_schema_name())
-        for slug in slugs.values_list("schema_name", flat=True):
-            with schema_context(slug):
-                deleted = events_prune(older_than=timedelta(days=days))
-            total += deleted
-            if deleted and options["verbosity"] > 1:
-                self.stdout.write(f"{slug}: {deleted}")
+        deleted = provisioning_events_prune_everywhere(days=days)
+        if options["verbosity"] > 1:
+            for slug, count in deleted.items():
+                if count:
+                    self.stdout.write(f"{slug}: {count}")
+        total = sum(deleted.values())
         self.stdout.write(f"Deleted {total} provisioning events older than {days} days.")
