@@ -56,7 +56,13 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def connect(self) -> None:
         self._forget_session_search_path()
-        super().connect()
+        try:
+            super().connect()
+        except Exception as exc:
+            from looop.metrics import database_error_count
+
+            database_error_count(exc, phase="connect")
+            raise
 
     def close(self) -> None:
         self._forget_session_search_path()
