@@ -105,7 +105,11 @@ class ObservabilityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         probe = PROBES.get(request.path_info)
         if probe is not None:
-            return probe(request)
+            response = probe(request)
+            # Not one "Service Unavailable" error line (and Sentry event) per probe during
+            # an outage: the prober reports it, and health.py logs why once per check.
+            response._has_been_logged = True
+            return response
         started = time.perf_counter()
         request_id = request_id_from(request)
         request.request_id = request_id
@@ -133,6 +137,7 @@ class ObservabilityMiddleware:
         )
         if request_logger.isEnabledFor(logging.INFO):
             fields = {
+                "request_id": request_id_var.get(),
                 "organisation": organisation,
                 "actor": actor_of(request),
                 "method": method[:16],

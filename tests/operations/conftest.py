@@ -1,6 +1,7 @@
 """Live gunicorn servers for the operations tests, and a TCP path to the database that a
 test can cut (a real outage for the server: refused connections, reset sessions)."""
 
+import contextlib
 import json
 import os
 import socket
@@ -124,11 +125,14 @@ def ops_org(django_db_setup, django_db_blocker) -> Organisation:
 @pytest.fixture(scope="module")
 def ops_server(django_db_setup, ops_org) -> Iterator[Server]:
     """Three single-process workers behind one port, metrics open to METRICS_TOKEN."""
-    server = start_server(
-        workers=3, env={"LOOOP_METRICS_TOKEN": METRICS_TOKEN}, name="metrics"
-    )
+    server = start_server(workers=3, env={"LOOOP_METRICS_TOKEN": METRICS_TOKEN}, name="metrics")
     yield server
     server.stop()
+
+
+def shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -153,17 +157,11 @@ class DatabaseLink:
         """Refuse new connections and break the open ones."""
         with self._lock:
             if self._listener is not None:
-                try:  # wakes the thread blocked in accept(); close() alone would not
-                    self._listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                shutdown(self._listener)  # wakes the blocked accept(); close() alone would not
                 self._listener.close()
                 self._listener = None
             for sock in self._sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                shutdown(sock)
                 sock.close()
             self._sockets.clear()
 
@@ -189,11 +187,8 @@ class DatabaseLink:
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            shutdown(source)
+            shutdown(sink)
 
     def url(self) -> str:
         db = settings.DATABASES["default"]
