@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+TEMPORARY = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if TEMPORARY:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="looop-metrics-")
 
 
@@ -29,3 +30,8 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if TEMPORARY:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
