@@ -23,7 +23,7 @@ def lines_with(server: Server, request_id: str) -> list[dict]:
 def one_line(server: Server, request_id: str) -> dict:
     """The request's log line, with the fields that vary from run to run checked and removed."""
     [line] = lines_with(server, request_id)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line.pop("time"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line.pop("time"))
     assert isinstance(line.pop("pid"), int)
     duration = line.pop("duration_ms")
     assert isinstance(duration, float) and 0 < duration < 30_000
@@ -82,7 +82,7 @@ def test_an_insane_request_id_is_replaced(ops_server, given):
     headers = {"X-Request-ID": given} if given else {}
     response = ops_server.request("/find", **headers)
     request_id = response.headers["X-Request-ID"]
-    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)  # a new random id
     assert one_line(ops_server, request_id)["route"] == "find"
 
 
