@@ -156,7 +156,8 @@ def metrics_allowed(request: HttpRequest) -> bool | None:
         return None
     if token:
         scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+        given_bytes = given.strip().encode("utf-8", "surrogateescape")  # any header is bytes
+        if scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, token.encode()):
             return True
     if networks:
         try:

@@ -76,9 +76,9 @@ def start_server(*, workers: int, env: dict[str, str], name: str) -> Server:
         "LOOOP_PUBLIC_PORT": f":{port}",
         "LOOOP_SCHEME": "http",
         "LOOOP_SECURE": "0",
-        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / ".looop" / f"metrics-test-{port}"),
         **env,
     }
+    full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # looop.gunicorn_conf makes and removes one
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "looop.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "2",

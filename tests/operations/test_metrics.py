@@ -51,6 +51,14 @@ def test_metrics_are_closed_by_default(db, settings):
         assert (response.status_code, response.content) == (404, b"Not found.\n")
 
 
+def test_odd_credentials_are_refused_not_errors(db, settings):
+    settings.METRICS_TOKEN, settings.METRICS_ALLOW_FROM = METRICS_TOKEN, []
+    client = Client(HTTP_HOST="looop.localhost")
+    for header in ["Bearer é", "Bearer \udcff", "Bearer", "Basic " + METRICS_TOKEN, " " * 5]:
+        assert client.get("/metrics", HTTP_AUTHORIZATION=header).status_code == 401, header
+    assert client.get("/metrics", HTTP_AUTHORIZATION=f"bearer  {METRICS_TOKEN} ").status_code == 200
+
+
 def test_metrics_open_to_listed_addresses(db, settings):
     settings.METRICS_TOKEN, settings.METRICS_ALLOW_FROM = "", ["10.1.0.0/16", "192.0.2.7"]
     client = Client(HTTP_HOST="looop.localhost")
