@@ -35,12 +35,15 @@ e2e-deps:
 	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
 
 # Production settings: SECRET_KEY and LOOOP_TRUSTED_PROXIES are required; cookies are secure.
+# Metrics: each worker writes its figures under PROMETHEUS_MULTIPROC_DIR, emptied at start.
+serve: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.looop/metrics-$(PORT)
 serve: install
 	@[ -n "$$LOOOP_TRUSTED_PROXIES" ] || { echo "make serve: set LOOOP_TRUSTED_PROXIES to the number of proxies in front of Looop (0 if none); see README.md" >&2; exit 2; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_database
 	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75
+		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75 \
+		--config python:looop.gunicorn_conf
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -86,6 +86,7 @@ def gunicorn(
         sys.executable, "-m", "gunicorn", "looop.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
         "--keep-alive", "75", "--timeout", "60",
+        "--config", "python:looop.gunicorn_conf",  # metrics from all workers, as `make serve`
     ]  # fmt: skip
     process = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT

@@ -87,7 +87,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
-    "looop.db.budgets.DatabaseBudgetMiddleware",  # first: covers routing and the SCIM API
+    "looop.observability.ObservabilityMiddleware",  # first: probes, request id, log, metrics
+    "looop.db.budgets.DatabaseBudgetMiddleware",  # covers routing and the SCIM API
     "looop.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "looop.csp.ContentSecurityPolicyMiddleware",
@@ -338,12 +339,35 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
 }
 
+# Logs: JSON lines in production, readable text in development (looop/observability.py).
+# `looop.request` writes one line per request at INFO; LOOOP_REQUEST_LOG=0 turns it off.
+LOG_FORMAT = env_str("LOOOP_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "looop.observability.JsonFormatter"},
+        "text": {"()": "looop.observability.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOOOP_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "looop.request": {"level": "INFO" if env_bool("LOOOP_REQUEST_LOG", True) else "WARNING"}
+    },
 }
+
+# Metrics at /metrics (looop/metrics.py): closed unless a bearer token or client addresses
+# (REMOTE_ADDR, i.e. the direct peer; addresses or networks) are set.
+METRICS_TOKEN = env_str("LOOOP_METRICS_TOKEN")
+METRICS_ALLOW_FROM = env_list("LOOOP_METRICS_ALLOW_FROM")
+METRICS_MAX_ORGANISATIONS = env_int("LOOOP_METRICS_MAX_ORGANISATIONS", 500)
+
+# Error reports go to Sentry only when SENTRY_DSN is set (looop/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from looop.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN)
 SILENCED_SYSTEM_CHECKS = [
     "auth.W004"
 ]  # userName is unique case-insensitively among live users, by constraint

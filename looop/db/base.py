@@ -95,7 +95,13 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def connect(self) -> None:
         self._forget_session_state()
-        super().connect()
+        try:
+            super().connect()
+        except Exception as exc:
+            from looop.metrics import database_error_count
+
+            database_error_count(exc, phase="connect")
+            raise
         # A new session starts with the background budget (connection OPTIONS).
         self._session_statement_timeout_ms = settings.DB_BACKGROUND_STATEMENT_TIMEOUT_MS
 

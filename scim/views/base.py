@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from looop.input_limits import InputRefused, json_document, params_check, text_problem
+from looop.observability import note_actor
 from scim import fairness
 from scim.attributes import Projection
 from scim.budgets import over_budget_error
@@ -97,6 +98,7 @@ class ScimView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # content negotiation
         self.token = self._authenticate(request)
+        note_actor(request._request, f"scim-token:{self.token.name}")
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.SCIM_MAX_BODY_BYTES:
             raise self._too_large()
