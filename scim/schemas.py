@@ -8,7 +8,8 @@ scim.user_json) all derive from it, so adding a stored attribute touches this fi
 model that stores it).
 
 Only attributes that Looop stores are declared, so discovery tells the truth: a client that
-reads /Schemas (scim2-tester does) only sends what comes back unchanged.
+reads /Schemas (scim2-tester does) only sends what comes back unchanged. The module is
+mostly that declaration, one entry per attribute, which is why it is kept whole.
 """
 
 from dataclasses import dataclass, field

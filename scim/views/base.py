@@ -32,7 +32,6 @@ from scim.values import Fields
 from scim.views.authentication import HasScimToken, ScimTokenAuthentication
 from scim.views.exceptions import RETRY_AFTER_SECONDS, scim_exception_handler
 from scim.views.media import (
-    JSON_MEDIA_TYPES,
     SCIM_MEDIA_TYPE,
     PlainJSONParser,
     PlainJSONRenderer,
@@ -44,7 +43,6 @@ from scim.views.media import (
 )
 
 __all__ = [
-    "JSON_MEDIA_TYPES",
     "RETRY_AFTER_SECONDS",
     "SCIM_MEDIA_TYPE",
     "NotFoundView",

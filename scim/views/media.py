@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from scim.errors import ScimError, invalid_syntax
 
 SCIM_MEDIA_TYPE = "application/scim+json"
-JSON_MEDIA_TYPES = (SCIM_MEDIA_TYPE, "application/json")
 
 
 def body_too_large() -> ScimError:
