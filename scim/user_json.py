@@ -1,11 +1,17 @@
 """The SCIM User document rendered by PostgreSQL, for pages of users.
 
 `scim.users.user_document` is the reference rendering. A page of 100 users rendered in
-Python builds 100 model instances, decodes their JSON columns and encodes them again:
-about 8 ms per page. Here each row comes back as the document's JSON text, which is
-spliced into the ListResponse as it is. The same attributes in the same order, with
-unassigned (null) attributes left out; `tests/scim/test_scim_user_json.py` checks the two
-renderings are equal.
+Python builds 100 model instances, decodes their JSON columns and encodes them again.
+Here each row comes back as the document's JSON text, which is spliced into the
+ListResponse as it is. The same attributes in the same order, with unassigned (null)
+attributes left out; `tests/scim/test_scim_user_json.py` checks the two renderings are
+equal. Both walk the attribute registry (scim.schemas), so a new stored attribute needs no
+change here.
+
+It pays for itself (docs/performance.md, "SCIM registry and DRF A/B"): in
+`bench/entra_load.py`'s pages phase on 3 Dec 2026, pages of 100 rendered in Python ran at
+13 and 52 pages/s with 18.3 and 15.5 ms of gunicorn CPU per page, against 80–205 pages/s
+(median 179) and 2.9–3.6 ms per page here, in the same sittings.
 
 Documents are built as text with `concat_ws`, which skips NULLs, so an unassigned attribute
 is never written; building them with `json_build_object` and removing the nulls after with
