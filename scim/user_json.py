@@ -10,8 +10,8 @@ change here.
 
 It pays for itself (docs/performance.md, "SCIM registry and DRF A/B"): in
 `bench/entra_load.py`'s pages phase on 3 Dec 2026, pages of 100 rendered in Python ran at
-13 and 52 pages/s with 18.3 and 15.5 ms of gunicorn CPU per page, against 80–205 pages/s
-(median 179) and 2.9–3.6 ms per page here, in the same sittings.
+13 and 52 pages/s with 18.3 and 15.5 ms of gunicorn CPU per page, against 80, 179 and 187
+pages/s with 3.4, 3.5 and 3.05 ms per page rendered here, in the same two sittings.
 
 Documents are built as text with `concat_ws`, which skips NULLs, so an unassigned attribute
 is never written; building them with `json_build_object` and removing the nulls after with
