@@ -108,6 +108,9 @@ class User(AbstractBaseUser):
     manager = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
+    # A manager value that named no user here when it was written, kept as sent (SCIM
+    # clients such as Entra create users in any order); null when `manager` is set.
+    manager_unresolved = models.CharField(max_length=255, null=True, blank=True)
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     entra_tid = models.CharField(max_length=36, null=True, blank=True)

@@ -5,31 +5,23 @@ from typing import Any
 from django.conf import settings
 
 from scim.schemas import (
-    ENTERPRISE_SCHEMA,
-    GROUP_SCHEMA,
     RESOURCE_TYPE_SCHEMA,
+    RESOURCES,
     SCHEMAS,
     SERVICE_PROVIDER_CONFIG_SCHEMA,
-    USER_SCHEMA,
 )
 
+# RFC 7643 §6, from the registry's resource types.
 RESOURCE_TYPES: dict[str, dict[str, Any]] = {
-    "User": {
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "User Account",
-        "schema": USER_SCHEMA,
-        "schemaExtensions": [{"schema": ENTERPRISE_SCHEMA, "required": False}],
-    },
-    "Group": {
-        "id": "Group",
-        "name": "Group",
-        "endpoint": "/Groups",
-        "description": "Group",
-        "schema": GROUP_SCHEMA,
-        "schemaExtensions": [],
-    },
+    name: {
+        "id": name,
+        "name": name,
+        "endpoint": f"/{name}s",
+        "description": resource.core.description,
+        "schema": resource.core.id,
+        "schemaExtensions": [{"schema": ext.id, "required": False} for ext in resource.extensions],
+    }
+    for name, resource in RESOURCES.items()
 }
 
 

@@ -9,10 +9,11 @@ from typing import Any
 from accounts.models import Group
 from scim import values
 from scim.errors import invalid_syntax, invalid_value
-from scim.schemas import GROUP_SCHEMA
-from scim.users import etag, timestamp
+from scim.schemas import GROUP, GROUP_SCHEMA
+from scim.users import etag, render_plan, stored_fields, stored_render, timestamp
 
-_MAX_LENGTH = {f.name: getattr(f, "max_length", None) for f in Group._meta.concrete_fields}
+_PLAN = render_plan(GROUP.attributes)
+_EXTERNAL_ID_LENGTH = Group._meta.get_field("external_id").max_length
 
 
 def group_document(group: Group, *, base_url: str) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def group_document(group: Group, *, base_url: str) -> dict[str, Any]:
     doc: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(group.pk)}
     if group.external_id is not None:
         doc["externalId"] = group.external_id
-    doc["displayName"] = group.display_name
+    doc.update(stored_render(_PLAN, group))
     members = getattr(group, "scim_members", None)
     if members:
         doc["members"] = [member_document(m, base_url=base_url) for m in members]
@@ -47,11 +48,11 @@ def group_fields(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise invalid_syntax("The request body must be a JSON object.")
     doc = values.Fields(document)
-    display_name = values.text(doc.get("displayName"), "displayName", _MAX_LENGTH["display_name"])
-    if display_name is None or not display_name.strip():
+    fields = stored_fields(GROUP.attributes, doc, model=Group)
+    if fields["display_name"] is None or not fields["display_name"].strip():
         raise invalid_value("'displayName' is required.")
-    external_id = values.text(doc.get("externalId"), "externalId", _MAX_LENGTH["external_id"])
-    return {"display_name": display_name, "external_id": external_id}
+    fields["external_id"] = values.text(doc.get("externalId"), "externalId", _EXTERNAL_ID_LENGTH)
+    return fields
 
 
 def member_ids(value: Any) -> list[str] | None:

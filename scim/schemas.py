@@ -1,8 +1,15 @@
-"""The SCIM schemas Looop serves (RFC 7643 §4, §8.7): the single source for /Schemas,
-attribute projection and document validation.
+"""The registry of SCIM attributes (RFC 7643 §4, §8.7): what each one is and where it lives.
+
+Every fact about an attribute is declared here once: its name, type, mutability and
+multi-valuedness (what /Schemas serves), and its storage (the model column, the JSON list,
+the membership rows). The filter → Q translator (scim.filters.attributes), the PATCH
+targets (scim.patch.targets), the renderers and document readers (scim.users, scim.groups,
+scim.user_json) all derive from it, so adding a stored attribute touches this file (and the
+model that stores it).
 
 Only attributes that Looop stores are declared, so discovery tells the truth: a client that
-reads /Schemas (scim2-tester does) only sends what comes back unchanged.
+reads /Schemas (scim2-tester does) only sends what comes back unchanged. The module is
+mostly that declaration, one entry per attribute, which is why it is kept whole.
 """
 
 from dataclasses import dataclass, field
@@ -34,6 +41,39 @@ class Attribute:
     canonical_values: tuple[str, ...] = ()
     reference_types: tuple[str, ...] = ()
     sub_attributes: tuple["Attribute", ...] = ()
+    # Storage (not part of /Schemas). `column`: the model field holding the value; for a
+    # multi-valued complex attribute, a JSON list of its elements as the client sent them.
+    column: str | None = None
+    uuid: bool = False  # the column holds a resource id: filters compare ids, not text
+    # Multi-valued, kept as a JSON list: the primary (or first) value's own column, for
+    # lookups and sortBy, and the sub-attributes whose `eq` the GIN index on the list serves.
+    primary_column: str | None = None
+    indexed: tuple[str, ...] = ()
+    # Values are `accounts.Membership` rows; the membership column naming this resource.
+    link: str | None = None
+    # A reference's value that names no resource here, kept as sent (enterprise manager).
+    unresolved_column: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """How filters compare values: "string", "boolean", "datetime" or "uuid"."""
+        if self.uuid:
+            return "uuid"
+        return {"boolean": "boolean", "dateTime": "datetime"}.get(self.type, "string")
+
+    @property
+    def is_reference(self) -> bool:
+        """A singular complex attribute holding a reference, like `manager` ({value, $ref})."""
+        return (
+            self.type == "complex"
+            and not self.multi_valued
+            and self.sub("value") is not None
+            and self.sub("$ref") is not None
+        )
+
+    @property
+    def writable(self) -> bool:
+        return self.mutability != "readOnly"
 
     def sub(self, name: str) -> "Attribute | None":
         lowered = name.lower()
@@ -84,12 +124,18 @@ class Schema:
         }
 
 
-def _string(name: str, description: str, **kwargs: Any) -> Attribute:
-    return Attribute(name=name, description=description, **kwargs)
+def _string(name: str, description: str, column: str | None = None, **kwargs: Any) -> Attribute:
+    return Attribute(name=name, description=description, column=column, **kwargs)
 
 
 def _typed_values(
-    name: str, description: str, kinds: tuple[str, ...], *, display: bool = True
+    name: str,
+    description: str,
+    kinds: tuple[str, ...],
+    *,
+    column: str,
+    display: bool = True,
+    **storage: Any,
 ) -> Attribute:
     """emails, phoneNumbers: value, display, type, primary (RFC 7643 §4.1.2)."""
     subs = [_string("value", f"The {name} value.")]
@@ -100,21 +146,50 @@ def _typed_values(
         Attribute("primary", "boolean", description="The primary or preferred value."),
     ]
     return Attribute(
-        name, "complex", multi_valued=True, description=description, sub_attributes=tuple(subs)
+        name,
+        "complex",
+        multi_valued=True,
+        description=description,
+        sub_attributes=tuple(subs),
+        column=column,
+        **storage,
     )
 
+
+# RFC 7643 §3.1: common attributes, part of every resource but of no schema's attribute list.
+COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("id", mutability="readOnly", case_exact=True, column="id", uuid=True),
+    Attribute("externalId", case_exact=True, column="external_id"),
+    Attribute("schemas", "reference", multi_valued=True, mutability="readOnly"),
+    Attribute(
+        "meta",
+        "complex",
+        mutability="readOnly",
+        sub_attributes=(
+            Attribute("resourceType", mutability="readOnly"),
+            Attribute("created", "dateTime", mutability="readOnly", column="created"),
+            Attribute("lastModified", "dateTime", mutability="readOnly", column="last_modified"),
+            Attribute("location", mutability="readOnly"),
+            Attribute("version", mutability="readOnly"),
+        ),
+    ),
+)
 
 NAME = Attribute(
     "name",
     "complex",
     description="The components of the user's real name.",
     sub_attributes=(
-        _string("formatted", "The full name, formatted for display."),
-        _string("familyName", "The family name (last name)."),
-        _string("givenName", "The given name (first name)."),
-        _string("middleName", "The middle name(s)."),
-        _string("honorificPrefix", "The honorific prefix(es), e.g. 'Ms.'."),
-        _string("honorificSuffix", "The honorific suffix(es), e.g. 'III'."),
+        _string("formatted", "The full name, formatted for display.", "name_formatted"),
+        _string("familyName", "The family name (last name).", "name_family"),
+        _string("givenName", "The given name (first name).", "name_given"),
+        _string("middleName", "The middle name(s).", "name_middle"),
+        _string(
+            "honorificPrefix", "The honorific prefix(es), e.g. 'Ms.'.", "name_honorific_prefix"
+        ),
+        _string(
+            "honorificSuffix", "The honorific suffix(es), e.g. 'III'.", "name_honorific_suffix"
+        ),
     ),
 )
 
@@ -133,6 +208,7 @@ ADDRESSES = Attribute(
         _string("type", "The kind of address.", canonical_values=("work", "home", "other")),
         Attribute("primary", "boolean", description="The primary mailing address."),
     ),
+    column="addresses",
 )
 
 USER_GROUPS = Attribute(
@@ -142,7 +218,9 @@ USER_GROUPS = Attribute(
     description="The groups the user belongs to (read-only; change members on the group).",
     mutability="readOnly",
     sub_attributes=(
-        _string("value", "The identifier of the group.", mutability="readOnly"),
+        _string(
+            "value", "The identifier of the group.", "group_id", mutability="readOnly", uuid=True
+        ),
         Attribute(
             "$ref",
             "reference",
@@ -150,7 +228,9 @@ USER_GROUPS = Attribute(
             reference_types=("Group",),
             mutability="readOnly",
         ),
-        _string("display", "The group's display name.", mutability="readOnly"),
+        _string(
+            "display", "The group's display name.", "group__display_name", mutability="readOnly"
+        ),
         _string(
             "type",
             "How the membership was obtained.",
@@ -158,6 +238,7 @@ USER_GROUPS = Attribute(
             mutability="readOnly",
         ),
     ),
+    link="user",
 )
 
 USER = Schema(
@@ -168,29 +249,45 @@ USER = Schema(
         _string(
             "userName",
             "Unique identifier for the user, typically used to sign in.",
+            "user_name",
             required=True,
             uniqueness="server",
         ),
         NAME,
-        _string("displayName", "The name of the user, suitable for display."),
-        _string("nickName", "The casual way to address the user."),
+        _string("displayName", "The name of the user, suitable for display.", "display_name"),
+        _string("nickName", "The casual way to address the user.", "nick_name"),
         Attribute(
             "profileUrl",
             "reference",
             description="A URI of the user's online profile.",
             reference_types=("external",),
+            column="profile_url",
         ),
-        _string("title", "The user's title, such as 'Vice President'."),
-        _string("userType", "The relationship to the organisation, e.g. 'Employee'."),
-        _string("preferredLanguage", "The preferred written or spoken language."),
-        _string("locale", "The default location, for localising values."),
-        _string("timezone", "The time zone, in IANA format, e.g. 'Europe/Paris'."),
-        Attribute("active", "boolean", description="The user's administrative status."),
-        _typed_values("emails", "Email addresses.", ("work", "home", "other")),
+        _string("title", "The user's title, such as 'Vice President'.", "title"),
+        _string("userType", "The relationship to the organisation, e.g. 'Employee'.", "user_type"),
+        _string(
+            "preferredLanguage",
+            "The preferred written or spoken language.",
+            "preferred_language",
+        ),
+        _string("locale", "The default location, for localising values.", "locale"),
+        _string("timezone", "The time zone, in IANA format, e.g. 'Europe/Paris'.", "timezone"),
+        Attribute(
+            "active", "boolean", description="The user's administrative status.", column="active"
+        ),
+        _typed_values(
+            "emails",
+            "Email addresses.",
+            ("work", "home", "other"),
+            column="emails",
+            primary_column="email",
+            indexed=("value", "type"),
+        ),
         _typed_values(
             "phoneNumbers",
             "Phone numbers.",
             ("work", "home", "mobile", "fax", "pager", "other"),
+            column="phone_numbers",
         ),
         ADDRESSES,
         USER_GROUPS,
@@ -202,24 +299,39 @@ ENTERPRISE_USER = Schema(
     name="EnterpriseUser",
     description="Enterprise User",
     attributes=(
-        _string("employeeNumber", "A string identifier, typically numeric or alphanumeric."),
-        _string("costCenter", "The name of a cost center."),
-        _string("organization", "The name of an organization."),
-        _string("division", "The name of a division."),
-        _string("department", "The name of a department."),
+        _string(
+            "employeeNumber",
+            "A string identifier, typically numeric or alphanumeric.",
+            "employee_number",
+        ),
+        _string("costCenter", "The name of a cost center.", "cost_center"),
+        _string("organization", "The name of an organization.", "organization"),
+        _string("division", "The name of a division.", "division"),
+        _string("department", "The name of a department.", "department"),
         Attribute(
             "manager",
             "complex",
             description="The user's manager.",
             sub_attributes=(
-                _string("value", "The id of the manager's SCIM resource."),
+                _string(
+                    "value",
+                    "The id of the manager's SCIM resource.",
+                    "manager_id",
+                    uuid=True,
+                    unresolved_column="manager_unresolved",
+                ),
                 Attribute(
                     "$ref",
                     "reference",
                     description="The URI of the manager's SCIM resource.",
                     reference_types=("User",),
                 ),
-                _string("displayName", "The manager's display name.", mutability="readOnly"),
+                _string(
+                    "displayName",
+                    "The manager's display name.",
+                    "manager__display_name",
+                    mutability="readOnly",
+                ),
             ),
         ),
     ),
@@ -230,14 +342,18 @@ GROUP = Schema(
     name="Group",
     description="Group",
     attributes=(
-        _string("displayName", "A human-readable name for the group.", required=True),
+        _string(
+            "displayName", "A human-readable name for the group.", "display_name", required=True
+        ),
         Attribute(
             "members",
             "complex",
             multi_valued=True,
             description="The members of the group (users).",
             sub_attributes=(
-                _string("value", "The id of the member.", mutability="immutable"),
+                _string(
+                    "value", "The id of the member.", "user_id", mutability="immutable", uuid=True
+                ),
                 Attribute(
                     "$ref",
                     "reference",
@@ -251,13 +367,48 @@ GROUP = Schema(
                     canonical_values=("User",),
                     mutability="immutable",
                 ),
-                _string("display", "The member's display name.", mutability="readOnly"),
+                _string(
+                    "display",
+                    "The member's display name.",
+                    "user__display_name",
+                    mutability="readOnly",
+                ),
             ),
+            link="group",
         ),
     ),
 )
 
 SCHEMAS: dict[str, Schema] = {s.id: s for s in (USER, ENTERPRISE_USER, GROUP)}
+
+
+@dataclass(frozen=True)
+class ResourceSchemas:
+    """A resource type: its core schema (with the common attributes) and its extensions."""
+
+    name: str
+    core: Schema
+    extensions: tuple[Schema, ...]
+
+    @property
+    def urns(self) -> tuple[str, ...]:
+        return (self.core.id, *(s.id for s in self.extensions))
+
+    def extension(self, urn: str) -> Schema | None:
+        return next((s for s in self.extensions if s.id == urn), None)
+
+    def core_attribute(self, name: str) -> Attribute | None:
+        """A core or common attribute (RFC 7643 §3.1), by name ignoring case."""
+        lowered = name.lower()
+        return self.core.attribute(name) or next(
+            (a for a in COMMON_ATTRIBUTES if a.name.lower() == lowered), None
+        )
+
+
+RESOURCES: dict[str, ResourceSchemas] = {
+    "User": ResourceSchemas("User", USER, (ENTERPRISE_USER,)),
+    "Group": ResourceSchemas("Group", GROUP, ()),
+}
 
 
 def schema_get(urn: str) -> Schema | None:

@@ -6,7 +6,6 @@ functions; the SCIM views call the user and group functions.
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
@@ -196,15 +195,22 @@ def precondition_check(*, version: int, if_match: str | None) -> None:
         raise ScimError(412, "The resource has changed since the given version (If-Match).")
 
 
-def _manager_display(manager_id: uuid.UUID | None) -> str | None:
-    """The manager must be a live user of this organisation."""
+def _manager_settle(fields: dict[str, Any], current: User | None) -> str | None:
+    """Keep the manager as a user here (`manager_id`) when the value names a live one, or
+    else as the value sent (`manager_unresolved`); returns the manager's display name.
+    Looks the manager up only when the id differs from the one `current` already has."""
+    manager_id = fields["manager_id"]
+    if manager_id is not None and current is not None and manager_id == current.manager_id:
+        fields["manager_unresolved"] = None
+        return getattr(current, "manager_display", None)
     if manager_id is None:
         return None
-    row = users_live().filter(pk=manager_id).values_list("display_name", flat=True)
-    found = list(row)
+    found = list(users_live().filter(pk=manager_id).values_list("display_name")[:1])
     if not found:
-        raise invalid_value(f"The manager {manager_id} is not a user here.")
-    return found[0]
+        fields["manager_id"] = None
+        return None
+    fields["manager_unresolved"] = None
+    return found[0][0]
 
 
 def _statement_savepoint() -> AbstractContextManager[Any]:
@@ -216,7 +222,7 @@ def _statement_savepoint() -> AbstractContextManager[Any]:
 
 def scim_user_create(*, document: Any) -> User:
     fields = user_fields(document)
-    manager_display = _manager_display(fields["manager_id"])
+    manager_display = _manager_settle(fields, None)
     email = fields.pop("email")
     try:
         with _statement_savepoint():
@@ -245,11 +251,11 @@ def _user_write(
             raise not_found(f"User {user_id} not found.")
         precondition_check(version=user.version, if_match=if_match)
         fields = fields_of(user)
+        manager_display = _manager_settle(fields, user)
         changed = [f for f in WRITABLE_FIELDS if getattr(user, f) != fields[f]]
         if not changed:
             return user  # an idempotent retry changes nothing, not even the version
-        if "manager_id" in changed:
-            user.manager_display = _manager_display(fields["manager_id"])  # type: ignore[attr-defined]
+        user.manager_display = manager_display  # type: ignore[attr-defined]
         read_version = user.version
         for f in changed:
             setattr(user, f, fields[f])

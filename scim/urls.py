@@ -1,7 +1,8 @@
-"""SCIM 2.0 API under /scim/v2 on an organisation's host.
+"""SCIM 2.0 endpoints under /scim/v2, resolved by scim.entry (patterns start after "/scim/v2/").
 
-Included under `^scim/v2(?:/|$)`, so patterns start after "/scim/v2/". A trailing slash
-is accepted. Any other path under /scim/v2 gets a SCIM 404.
+Endpoint names match case-insensitively (`/scim/v2/users` works like `/Users`), as in
+Microsoft's reference SCIM service; resource ids and schema URNs are passed on as sent.
+A trailing slash is accepted. Any other path under /scim/v2 gets a SCIM 404.
 """
 
 from django.urls import URLPattern, URLResolver, re_path
@@ -11,18 +12,18 @@ from scim.views import base, discovery, groups, search, users
 ID = r"(?P<resource_id>[^/]+)"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    re_path(r"^ServiceProviderConfigs?/?$", discovery.ServiceProviderConfigView.as_view()),
-    re_path(r"^ResourceTypes/?$", discovery.ResourceTypesView.as_view()),
-    re_path(r"^ResourceTypes/(?P<name>[^/]+)/?$", discovery.ResourceTypeView.as_view()),
-    re_path(r"^Schemas/?$", discovery.SchemasView.as_view()),
-    re_path(r"^Schemas/(?P<urn>[^/]+)/?$", discovery.SchemaView.as_view()),
-    re_path(r"^Users/?$", users.UsersView.as_view()),
-    re_path(r"^Users/\.search/?$", users.UsersSearchView.as_view()),
-    re_path(rf"^Users/{ID}/?$", users.UserView.as_view()),
-    re_path(r"^Groups/?$", groups.GroupsView.as_view()),
-    re_path(r"^Groups/\.search/?$", groups.GroupsSearchView.as_view()),
-    re_path(rf"^Groups/{ID}/?$", groups.GroupView.as_view()),
-    re_path(r"^\.search/?$", search.RootSearchView.as_view()),
-    re_path(r"^(Bulk|Me)(/.*)?$", base.NotImplementedView.as_view()),
+    re_path(r"^(?i:ServiceProviderConfigs?)/?$", discovery.ServiceProviderConfigView.as_view()),
+    re_path(r"^(?i:ResourceTypes)/?$", discovery.ResourceTypesView.as_view()),
+    re_path(r"^(?i:ResourceTypes)/(?P<name>[^/]+)/?$", discovery.ResourceTypeView.as_view()),
+    re_path(r"^(?i:Schemas)/?$", discovery.SchemasView.as_view()),
+    re_path(r"^(?i:Schemas)/(?P<urn>[^/]+)/?$", discovery.SchemaView.as_view()),
+    re_path(r"^(?i:Users)/?$", users.UsersView.as_view()),
+    re_path(r"^(?i:Users/\.search)/?$", users.UsersSearchView.as_view()),
+    re_path(rf"^(?i:Users)/{ID}/?$", users.UserView.as_view()),
+    re_path(r"^(?i:Groups)/?$", groups.GroupsView.as_view()),
+    re_path(r"^(?i:Groups/\.search)/?$", groups.GroupsSearchView.as_view()),
+    re_path(rf"^(?i:Groups)/{ID}/?$", groups.GroupView.as_view()),
+    re_path(r"^(?i:\.search)/?$", search.RootSearchView.as_view()),
+    re_path(r"^(?i:Bulk|Me)(/.*)?$", base.NotImplementedView.as_view()),
     re_path(r"^[\s\S]*$", base.NotFoundView.as_view()),  # newlines too (/scim/v2/%0A)
 ]

@@ -1,29 +1,36 @@
 """Which SCIM attributes can be filtered and sorted on, and where each one is stored.
 
-Names are spelled as in RFC 7643 and matched ignoring case (RFC 7643 §2.1). `caseExact`
-follows RFC 7643 §4: only `id` and `externalId` compare exactly; other strings ignore case.
+Derived from the registry (scim.schemas): every attribute with a column, a JSON list or
+membership rows behind it can be filtered. Names are spelled as in RFC 7643 and matched
+ignoring case (RFC 7643 §2.1). `caseExact` follows RFC 7643 §4: only ids and `externalId`
+compare exactly; other strings ignore case.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from scim2_filter_parser import ast
 
+from scim import schemas
 from scim.errors import invalid_filter
 from scim.filters.values import Kind
-from scim.schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 Resource = Literal["User", "Group"]
 
 
 @dataclass(frozen=True)
 class Column:
-    """A single value in one column of the resource's table (or of a table joined to it)."""
+    """A single value in one column of the resource's table (or of a table joined to it).
+
+    `unresolved`: a text column that holds the value instead when it names no resource
+    here (the enterprise manager); a comparison matches either column.
+    """
 
     field: str
     kind: Kind = "string"
     case_exact: bool = False
+    unresolved: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,101 +65,52 @@ class Related:
 
 Attribute = Column | Complex | JsonList | Related
 
-_EMAIL_OR_PHONE: Mapping[str, Kind] = {
-    "value": "string",
-    "type": "string",
-    "display": "string",
-    "primary": "boolean",
-}
-_META = Complex(
-    sub={
-        "created": Column("created", "datetime"),
-        "lastModified": Column("last_modified", "datetime"),
-    }
-)
 
-USER_CORE: Mapping[str, Attribute] = {
-    "id": Column("id", "uuid", case_exact=True),
-    "externalId": Column("external_id", case_exact=True),
-    "userName": Column("user_name"),
-    "active": Column("active", "boolean"),
-    "displayName": Column("display_name"),
-    "nickName": Column("nick_name"),
-    "profileUrl": Column("profile_url"),
-    "title": Column("title"),
-    "userType": Column("user_type"),
-    "preferredLanguage": Column("preferred_language"),
-    "locale": Column("locale"),
-    "timezone": Column("timezone"),
-    "name": Complex(
-        sub={
-            "formatted": Column("name_formatted"),
-            "familyName": Column("name_family"),
-            "givenName": Column("name_given"),
-            "middleName": Column("name_middle"),
-            "honorificPrefix": Column("name_honorific_prefix"),
-            "honorificSuffix": Column("name_honorific_suffix"),
-        }
-    ),
-    "emails": JsonList(
-        "emails", _EMAIL_OR_PHONE, indexed=frozenset({"value", "type"}), sort_column="email"
-    ),
-    "phoneNumbers": JsonList("phone_numbers", _EMAIL_OR_PHONE),
-    "addresses": JsonList(
-        "addresses",
-        {
-            "formatted": "string",
-            "streetAddress": "string",
-            "locality": "string",
-            "region": "string",
-            "postalCode": "string",
-            "country": "string",
-            "type": "string",
-            "primary": "boolean",
-        },
-        default=None,
-    ),
-    "groups": Related(
-        link="user",
-        sub={
-            "value": Column("group_id", "uuid", case_exact=True),
-            "display": Column("group__display_name"),
-        },
-    ),  # fmt: skip
-    "meta": _META,
-}
-USER_ENTERPRISE: Mapping[str, Attribute] = {
-    "employeeNumber": Column("employee_number"),
-    "costCenter": Column("cost_center"),
-    "organization": Column("organization"),
-    "division": Column("division"),
-    "department": Column("department"),
-    "manager": Complex(
-        sub={
-            "value": Column("manager_id", "uuid", case_exact=True),
-            "displayName": Column("manager__display_name"),
-        },
-        default="value",
-    ),
-}
-GROUP_CORE: Mapping[str, Attribute] = {
-    "id": Column("id", "uuid", case_exact=True),
-    "externalId": Column("external_id", case_exact=True),
-    "displayName": Column("display_name"),
-    "members": Related(
-        link="group",
-        sub={
-            "value": Column("user_id", "uuid", case_exact=True),
-            "display": Column("user__display_name"),
-        },
-    ),  # fmt: skip
-    "meta": _META,
-}
+def _column(attribute: schemas.Attribute) -> Column:
+    assert attribute.column is not None
+    return Column(
+        attribute.column,
+        cast(Kind, attribute.kind),
+        case_exact=attribute.case_exact or attribute.uuid,
+        unresolved=attribute.unresolved_column,
+    )
+
+
+def _stored_subs(attribute: schemas.Attribute) -> dict[str, Column]:
+    return {s.name: _column(s) for s in attribute.sub_attributes if s.column}
+
+
+def _filterable(attribute: schemas.Attribute) -> Attribute | None:
+    """How the registry's attribute is stored, as filters need it; None if it is not."""
+    default = "value" if attribute.sub("value") is not None else None
+    if attribute.link is not None:
+        return Related(link=attribute.link, sub=_stored_subs(attribute), default=default)
+    if attribute.type == "complex" and attribute.multi_valued and attribute.column:
+        return JsonList(
+            attribute.column,
+            {s.name: cast(Kind, s.kind) for s in attribute.sub_attributes},
+            default=default,
+            indexed=frozenset(attribute.indexed),
+            sort_column=attribute.primary_column,
+        )
+    if attribute.type == "complex":
+        subs = _stored_subs(attribute)
+        return Complex(sub=subs, default=default) if subs else None
+    return _column(attribute) if attribute.column else None
+
+
+def _attributes(*groups: tuple[schemas.Attribute, ...]) -> dict[str, Attribute]:
+    found = ((a.name, _filterable(a)) for group in groups for a in group)
+    return {name: attribute for name, attribute in found if attribute is not None}
+
 
 # Schema URN -> its attributes, per resource; the first schema is the core one.
 SCHEMAS: Mapping[Resource, Mapping[str, Mapping[str, Attribute]]] = {
-    "User": {USER_SCHEMA: USER_CORE, ENTERPRISE_SCHEMA: USER_ENTERPRISE},
-    "Group": {GROUP_SCHEMA: GROUP_CORE},
+    cast(Resource, name): {
+        resource.core.id: _attributes(schemas.COMMON_ATTRIBUTES, resource.core.attributes),
+        **{ext.id: _attributes(ext.attributes) for ext in resource.extensions},
+    }
+    for name, resource in schemas.RESOURCES.items()
 }
 
 

@@ -5,6 +5,7 @@ attribute is unassigned: a user without a title *is* `title ne "x"`. Django alre
 `IS NOT NULL` under negation for plain lookups; the expression-based ones add it themselves.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Q, TextField, Value
@@ -19,7 +20,7 @@ from django.db.models.lookups import (
     StartsWith,
 )
 
-from scim.errors import invalid_filter
+from scim.errors import ScimError, invalid_filter
 from scim.filters.attributes import Column
 from scim.filters.values import (
     ORDERING,
@@ -52,6 +53,8 @@ def column_present(column: Column) -> Q:
 
 
 def column_compare(*, column: Column, op: str, value: Any, label: str) -> Q:
+    if column.unresolved is not None:
+        return _reference_compare(column=column, op=op, value=value, label=label)
     name = column.field
     if op == "pr":
         return column_present(column)
@@ -81,6 +84,24 @@ def column_compare(*, column: Column, op: str, value: Any, label: str) -> Q:
         return Q(**{f"{name}__{_IGNORING_CASE[op]}": text})
     order = _ORDER_LOOKUP[op](Lower(name), Lower(Value(text, output_field=TextField())))
     return Q(**{f"{name}__isnull": False}) & Q(order)
+
+
+def _reference_compare(*, column: Column, op: str, value: Any, label: str) -> Q:
+    """A reference kept as an id, or as the text sent when it named no resource here: the
+    comparison holds if it holds for whichever of the two columns is set."""
+    by_id = replace(column, unresolved=None)
+    assert column.unresolved is not None
+    as_sent = Column(column.unresolved, "string", case_exact=True)
+    if op == "pr" or (value is None and op in ("eq", "ne")):
+        present = column_present(by_id) | column_present(as_sent)
+        return ~present if op == "eq" else present
+    if op == "ne":
+        return ~_reference_compare(column=column, op="eq", value=value, label=label)
+    text = column_compare(column=as_sent, op=op, value=value, label=label)
+    try:
+        return column_compare(column=by_id, op=op, value=value, label=label) | text
+    except ScimError:  # not an id (`manager.value gt "x"`): only the text can match
+        return text
 
 
 def _uuid_compare(*, column: Column, op: str, value: Any, label: str) -> Q:

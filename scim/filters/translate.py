@@ -18,7 +18,7 @@ from scim.filters.attributes import (
     attribute_resolve,
     name_find,
 )
-from scim.filters.columns import column_compare, column_present
+from scim.filters.columns import column_compare
 from scim.filters.grammar import MAX_DEPTH
 from scim.filters.jsonlists import Sql, element_compare, list_match, list_present
 
@@ -215,6 +215,6 @@ def _values_present(attribute: Attribute) -> Q:
         return Q(Exists(rows))
     assert isinstance(attribute, Complex)
     present = Q()
-    for column in attribute.sub.values():
-        present |= column_present(column)
+    for name, column in attribute.sub.items():
+        present |= column_compare(column=column, op="pr", value=None, label=name)
     return present

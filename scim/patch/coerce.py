@@ -8,7 +8,6 @@ means unassigned (RFC 7643 §2.5). A value of the wrong type is invalidValue (RF
 from typing import Any
 
 from scim.errors import invalid_value
-from scim.patch.targets import is_reference_object
 from scim.schemas import Attribute
 from scim.values import boolean
 
@@ -48,7 +47,7 @@ def single_coerce(attribute: Attribute, value: Any, path: str) -> Any:
 
 
 def _complex(attribute: Attribute, value: Any, path: str) -> dict[str, Any] | None:
-    if is_reference_object(attribute) and isinstance(value, str):
+    if attribute.is_reference and isinstance(value, str):
         # Entra: {"op":"Replace","path":"…:manager","value":"<id>"}; "" clears it.
         return {"value": value} if value else None
     if not isinstance(value, dict):
@@ -63,7 +62,7 @@ def _complex(attribute: Attribute, value: Any, path: str) -> dict[str, Any] | No
         coerced = single_coerce(sub, sub_value, f"{path}.{sub.name}")
         if coerced is not None:
             element[sub.name] = coerced
-    if is_reference_object(attribute) and not element.get("value"):
+    if attribute.is_reference and not element.get("value"):
         return None  # a reference without an id refers to nothing
     return element
 

@@ -42,7 +42,6 @@ from scim.patch.targets import (
     filter_matches,
     filter_member_ids,
     filter_template,
-    is_reference_object,
     target_resolve,
 )
 
@@ -202,7 +201,7 @@ class _Patcher:
             required_check(sub, coerced)
             parent = get(container, attribute.name)
             parent = dict(parent) if isinstance(parent, dict) else {}
-            if is_reference_object(attribute) and sub.name == "value":
+            if attribute.is_reference and sub.name == "value":
                 parent = {}  # a new reference: its old $ref/displayName no longer apply
             put(parent, sub.name, coerced)
             put(container, attribute.name, parent)
@@ -217,7 +216,7 @@ class _Patcher:
                 added = elements = coerced or []
             primary_settle(attribute, elements, added, path)
             put(container, attribute.name, elements)
-        elif attribute.type == "complex" and not is_reference_object(attribute):
+        elif attribute.type == "complex" and not attribute.is_reference:
             # §3.5.2.1/§3.5.2.3: sub-attributes given are set, the others are left alone.
             coerced = single_coerce(attribute, value, path)
             if coerced is None:

@@ -1,55 +1,20 @@
 """Resolve a parsed PATCH path against a resource's schemas, and evaluate its value filter.
 
-The attribute definitions come from `scim.schemas` (what /Schemas declares), plus the
-common attributes every resource has (RFC 7643 §3.1), so PATCH accepts exactly what
-discovery advertises.
+The attribute definitions come from the registry in `scim.schemas` (what /Schemas
+declares, plus the common attributes every resource has, RFC 7643 §3.1), so PATCH accepts
+exactly what discovery advertises.
 """
 
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scim import schemas
 from scim.errors import ScimError, invalid_filter, invalid_path, no_target
 from scim.patch.paths import Compare, Filter, Logical, Not, ParsedPath, path_parse
-from scim.schemas import Attribute, Schema
+from scim.schemas import RESOURCES, Attribute, ResourceSchemas, Schema
+
+__all__ = ["RESOURCES", "ResourceSchemas", "Target", "target_resolve"]
 
 ResourceName = Literal["User", "Group"]
-
-# RFC 7643 §3.1: common attributes, not part of any schema's attribute list.
-COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("id", mutability="readOnly", case_exact=True),
-    Attribute("externalId", case_exact=True),
-    Attribute("schemas", "reference", multi_valued=True, mutability="readOnly"),
-    Attribute(
-        "meta",
-        "complex",
-        mutability="readOnly",
-        sub_attributes=tuple(
-            Attribute(name, mutability="readOnly")
-            for name in ("resourceType", "created", "lastModified", "location", "version")
-        ),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class ResourceSchemas:
-    name: ResourceName
-    core: Schema
-    extensions: tuple[Schema, ...]
-
-    @property
-    def urns(self) -> tuple[str, ...]:
-        return (self.core.id, *(s.id for s in self.extensions))
-
-    def extension(self, urn: str) -> Schema | None:
-        return next((s for s in self.extensions if s.id == urn), None)
-
-
-RESOURCES: dict[str, ResourceSchemas] = {
-    "User": ResourceSchemas("User", schemas.USER, (schemas.ENTERPRISE_USER,)),
-    "Group": ResourceSchemas("Group", schemas.GROUP, ()),
-}
 
 
 @dataclass(frozen=True)
@@ -82,20 +47,6 @@ class Target:
         return any(a is not None and a.mutability == "readOnly" for a in parts)
 
 
-def is_reference_object(attribute: Attribute) -> bool:
-    """A singular complex attribute holding a reference, like `manager` ({value, $ref}).
-
-    Entra sends it as a bare id; it is replaced whole, since its other sub-attributes
-    ($ref, displayName) describe the old value.
-    """
-    return (
-        attribute.type == "complex"
-        and not attribute.multi_valued
-        and attribute.sub("value") is not None
-        and attribute.sub("$ref") is not None
-    )
-
-
 def target_resolve(text: str, resource: ResourceSchemas) -> Target:
     """A path string → a Target; invalidPath for bad syntax or unknown attributes."""
     parsed: ParsedPath = path_parse(text, schema_urns=resource.urns)
@@ -108,9 +59,7 @@ def target_resolve(text: str, resource: ResourceSchemas) -> Target:
     if extension is not None:
         attribute = extension.attribute(parsed.attr)
     else:
-        attribute = resource.core.attribute(parsed.attr) or next(
-            (a for a in COMMON_ATTRIBUTES if a.name.lower() == parsed.attr.lower()), None
-        )
+        attribute = resource.core_attribute(parsed.attr)
     if attribute is None:
         raise invalid_path(f"Unknown attribute '{parsed.attr}' in path '{text}'.")
 

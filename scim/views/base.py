@@ -1,77 +1,68 @@
-"""The one base class of every /scim/v2 endpoint.
+"""The one base class of every /scim/v2 endpoint: DRF's APIView with SCIM's parts.
 
-It holds what RFC 7644 asks of every response, so endpoint modules stay short:
-bearer-token authentication against this host's organisation, `application/scim+json`
-(and `application/json`) content negotiation, the request size limit, JSON parsing,
-the SCIM error body for every failure (never a traceback), 503 + Retry-After when the
-database fails, and one provisioning-log event per request, written after the request's
-own transaction so that failed and rolled-back requests are logged too.
+- authentication: the bearer token (scim.views.authentication), against this host's
+  organisation only; `request.auth` is the ScimToken;
+- content: `application/scim+json` (and `application/json`) parsers and renderers, with
+  the request size limit (scim.views.media);
+- errors: the SCIM error body for every failure, 503 + Retry-After when the database
+  fails (scim.views.exceptions, this view's exception handler);
+- and one provisioning-log event per request, written after the request's own
+  transaction, so that failed and rolled-back requests are logged too.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.exceptions import APIException, MethodNotAllowed
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from looop.input_limits import InputRefused, json_document, params_check, text_problem
+from looop.input_limits import params_check, text_problem
 from looop.observability import note_actor
 from scim import fairness
 from scim.attributes import Projection
-from scim.budgets import over_budget_error
-from scim.errors import ScimError, from_refusal, invalid_syntax, invalid_value, uniqueness
+from scim.errors import ScimError, invalid_syntax
 from scim.listing import ListParams
 from scim.models import ScimToken
-from scim.services import event_submit, token_authenticate
+from scim.services import event_submit
 from scim.values import Fields
+from scim.views.authentication import HasScimToken, ScimTokenAuthentication
+from scim.views.exceptions import RETRY_AFTER_SECONDS, scim_exception_handler
+from scim.views.media import (
+    SCIM_MEDIA_TYPE,
+    PlainJSONParser,
+    PlainJSONRenderer,
+    RawJSON,
+    ScimJSONParser,
+    ScimJSONRenderer,
+    ScimNegotiation,
+    body_too_large,
+)
+
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "SCIM_MEDIA_TYPE",
+    "NotFoundView",
+    "NotImplementedView",
+    "ScimJSONRenderer",
+    "ScimNegotiation",
+    "ScimView",
+]
 
 logger = logging.getLogger("looop.scim")
 
-SCIM_MEDIA_TYPE = "application/scim+json"
-JSON_MEDIA_TYPES = (SCIM_MEDIA_TYPE, "application/json")
-RETRY_AFTER_SECONDS = "5"
-
-
-class ScimJSONRenderer(JSONRenderer):
-    media_type = SCIM_MEDIA_TYPE
-    format = "scim"
-
-
-class ScimNegotiation(BaseContentNegotiation):
-    """`application/json` only when asked for it alone; otherwise SCIM's own media type.
-
-    Never 406: a SCIM client always gets a body it can parse.
-    """
-
-    def select_parser(self, request: Request, parsers: list[Any]) -> None:
-        return None
-
-    def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        accept = request.META.get("HTTP_ACCEPT", "")
-        scim, plain = renderers[0], renderers[1]
-        if "application/json" in accept and SCIM_MEDIA_TYPE not in accept and "*/*" not in accept:
-            return plain, plain.media_type
-        return scim, scim.media_type
-
 
 class ScimView(APIView):
-    renderer_classes = [ScimJSONRenderer, JSONRenderer]
-    parser_classes: list[Any] = []
-    # Bearer tokens are checked in `initial`, against this organisation's schema only.
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
+    renderer_classes = [ScimJSONRenderer, PlainJSONRenderer]
+    parser_classes = [ScimJSONParser, PlainJSONParser]
+    authentication_classes = [ScimTokenAuthentication]
+    permission_classes = [HasScimToken]
     throttle_classes: list[Any] = []
     content_negotiation_class = ScimNegotiation
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
@@ -95,81 +86,28 @@ class ScimView(APIView):
         self._log(request, response.status_code, started)
         return response
 
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # A body without a Content-Type is read as SCIM JSON (RFC 7644 §3.1), as DRF would
+        # otherwise ignore it.
+        if "CONTENT_TYPE" not in request.META or not request.META["CONTENT_TYPE"]:
+            request.META["CONTENT_TYPE"] = SCIM_MEDIA_TYPE
+        return super().initialize_request(request, *args, **kwargs)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # content negotiation
-        self.token = self._authenticate(request)
-        note_actor(request._request, f"scim-token:{self.token.name}")
+        super().initial(request, *args, **kwargs)  # negotiation, token, permission
+        self.token = request.auth
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.SCIM_MAX_BODY_BYTES:
-            raise self._too_large()
+            raise body_too_large()  # before reading any of it
+        note_actor(request._request, f"scim-token:{self.token.name}")
         # NUL or a lone surrogate in the path or the query: refused before any view runs.
         if any(text_problem(str(part)) for part in kwargs.values()):
             raise ScimError(404, f"There is no SCIM resource at {request.path}.")
         params_check(request.query_params.lists(), skip={"filter"})  # the grammar checks it
         fairness.admit(request._request, self.slots)  # 429 past the fair share
 
-    @staticmethod
-    def _authenticate(request: Request) -> ScimToken:
-        """RFC 6750 bearer token, looked up in this host's organisation schema only."""
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if not header:
-            raise ScimError(401, "Authentication required: send 'Authorization: Bearer <token>'.")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise ScimError(401, "Malformed Authorization header: expected 'Bearer <token>'.")
-        token = token_authenticate(secret.strip())
-        if token is None:
-            raise ScimError(401, "The token is invalid, revoked or expired.")
-        return token
-
-    @staticmethod
-    def _too_large() -> ScimError:
-        return ScimError(
-            413, f"The request body is larger than {settings.SCIM_MAX_BODY_BYTES} bytes."
-        )
-
-    def handle_exception(self, exc: Exception) -> Response:
-        error = self._as_scim_error(exc)
-        self.log_error = error
-        headers: dict[str, str] = {}
-        if error.status == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="SCIM"'
-            if "HTTP_AUTHORIZATION" in self.request.META:
-                headers["WWW-Authenticate"] += ', error="invalid_token"'
-        elif error.status == 503:
-            headers["Retry-After"] = RETRY_AFTER_SECONDS
-        elif error.status == 429:
-            headers["Retry-After"] = str(settings.ORG_RETRY_AFTER_SECONDS)
-        elif error.status == 405:
-            headers["Allow"] = ", ".join(self.allowed_methods)
-        return Response(error.body(), status=error.status, headers=headers)
-
-    def _as_scim_error(self, exc: Exception) -> ScimError:
-        if isinstance(exc, ScimError):
-            return exc
-        if isinstance(exc, InputRefused):
-            return from_refusal(exc)
-        if isinstance(exc, MethodNotAllowed):
-            return ScimError(405, f"{self.request.method} is not supported on this endpoint.")
-        if isinstance(exc, Http404):
-            return ScimError(404, "Not found.")
-        if isinstance(exc, RequestDataTooBig):
-            return self._too_large()
-        if isinstance(exc, IntegrityError):
-            return uniqueness("The request conflicts with existing data.")
-        if isinstance(exc, DataError):
-            return invalid_value("A value is not valid for its attribute.")
-        if isinstance(exc, DatabaseError):
-            # A statement cut off by its budget (scim/budgets.py): 400 tooMany or 503.
-            if budget := over_budget_error(exc, self.request._request):
-                return budget
-            # An outage or overload: nothing was committed, so the client can safely retry.
-            logger.exception("Database error on %s %s", self.request.method, self.request.path)
-            return ScimError(503, "The service is temporarily unavailable; retry later.")
-        if isinstance(exc, APIException):
-            return ScimError(exc.status_code, str(exc.detail))
-        logger.exception("Unexpected error on %s %s", self.request.method, self.request.path)
-        return ScimError(500, "Internal server error.")
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response]:
+        return scim_exception_handler
 
     def _log(self, request: HttpRequest, status: int, started: float) -> None:
         """One provisioning event per request, in this organisation's schema."""
@@ -208,16 +146,11 @@ class ScimView(APIView):
         return Fields({k: v for k, v in self.request.query_params.items()})
 
     def body(self) -> Any:
-        """The JSON request body (RFC 7644 §3.1: application/scim+json or application/json)."""
-        request = self.request
-        content_type = (request.content_type or "").split(";")[0].strip().lower()
-        if content_type and content_type not in JSON_MEDIA_TYPES:
-            raise ScimError(415, f"Send JSON ({SCIM_MEDIA_TYPE}), not '{content_type}'.")
-        return json_document(
-            request._request.body,
-            max_bytes=settings.SCIM_MAX_BODY_BYTES,
-            max_depth=settings.MAX_JSON_DEPTH,
-        )
+        """The JSON request body, parsed by ScimJSONParser (an empty one is not JSON)."""
+        data = self.request.data
+        if self.request.stream is None:
+            raise invalid_syntax("The request body is not valid JSON.")
+        return data
 
     def search_params(self) -> ListParams:
         """The parameters of a SearchRequest body (POST …/.search, RFC 7644 §3.4.3)."""
@@ -242,10 +175,9 @@ class ScimView(APIView):
     ) -> Response:
         return Response(data, status=status, headers=headers)
 
-    def respond_json(self, body: str) -> HttpResponse:
-        """A 200 whose body is already JSON text, in the negotiated media type."""
-        media_type = getattr(self.request, "accepted_media_type", SCIM_MEDIA_TYPE)
-        return HttpResponse(body.encode(), content_type=media_type)
+    def respond_json(self, body: str) -> Response:
+        """A 200 whose body is already JSON text, through the negotiated renderer."""
+        return Response(RawJSON(body))
 
 
 class NotFoundView(ScimView):

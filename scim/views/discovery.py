@@ -31,9 +31,10 @@ class ResourceTypesView(ScimView):
 
 class ResourceTypeView(ScimView):
     def get(self, request: Request, name: str) -> Response:
-        if name not in RESOURCE_TYPES:
+        known = next((known for known in RESOURCE_TYPES if known.lower() == name.lower()), None)
+        if known is None:
             raise not_found(f"Resource type {name} not found.")
-        return self.respond(resource_type_document(name, base_url=self.base_url))
+        return self.respond(resource_type_document(known, base_url=self.base_url))
 
 
 class SchemasView(ScimView):

@@ -223,13 +223,13 @@ def test_user_name_of_a_deleted_user_is_free_again(scim):
         ),
         ({"userName": "a" * 256}, "'userName' is longer than 255 characters.", "invalidValue"),
         (
-            {"userName": "a@x", ENTERPRISE: {"manager": "not-an-id"}},
-            f"'{ENTERPRISE}:manager' is not a valid id: 'not-an-id'.",
+            {"userName": "a@x", ENTERPRISE: {"manager": 7}},
+            f"'{ENTERPRISE}:manager' must be a string.",
             "invalidValue",
         ),
         (
-            {"userName": "a@x", ENTERPRISE: {"manager": "00000000-0000-0000-0000-000000000001"}},
-            "The manager 00000000-0000-0000-0000-000000000001 is not a user here.",
+            {"userName": "a@x", ENTERPRISE: {"manager": {"value": "m" * 256}}},
+            f"'{ENTERPRISE}:manager.value' is longer than 255 characters.",
             "invalidValue",
         ),
         ([{"userName": "a@x"}], "The request body must be a JSON object.", "invalidSyntax"),

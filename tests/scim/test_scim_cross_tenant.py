@@ -76,10 +76,17 @@ def test_same_user_name_in_both_organisations_is_fine(scim, globex_scim, globex_
     assert globex_scim.post("/Users", {"userName": "GEORGE@globex.test"}).status_code == 409
 
 
-def test_acme_cannot_use_a_globex_manager(scim, globex_people):
+def test_a_globex_manager_is_never_linked_from_acme(scim, globex_people):
+    """Globex's user id names no user in acme: kept as sent, never resolved across tenants."""
     george, _ = globex_people
     body = {
         "userName": "n@acme.test",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": str(george.pk)},
     }
-    assert scim.post("/Users", body).status_code == 400
+    response = scim.post("/Users", body)
+    assert response.status_code == 201
+    assert response.json()["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] == {
+        "manager": {"value": str(george.pk)}
+    }
+    created = in_schema("acme", lambda: User.objects.get(user_name="n@acme.test"))
+    assert (created.manager_id, created.manager_unresolved) == (None, str(george.pk))

@@ -183,13 +183,17 @@ def test_patch_to_a_taken_user_name_rolls_back_every_operation(scim, jane, boss)
     assert row(jane).title == "Engineer"
 
 
-def test_patch_with_an_unknown_manager_is_400(scim, jane):
-    body = ops({"op": "Replace", "path": f"{ENTERPRISE}:manager",
-                "value": "00000000-0000-0000-0000-000000000001"})  # fmt: skip
+def test_patch_with_a_non_string_manager_is_400(scim, jane):
+    body = ops({"op": "Replace", "path": f"{ENTERPRISE}:manager", "value": {"value": 7}})
     response = scim.patch(f"/Users/{jane.pk}", body)
     assert response.status_code == 400
-    assert response.json()["scimType"] == "invalidValue"
-    assert row(jane).manager_id is None
+    assert response.json() == error_body(
+        400,
+        f"Operation 1 (replace {ENTERPRISE}:manager): '{ENTERPRISE}:manager.value' must be a "
+        "string, not a number.",
+        "invalidValue",
+    )
+    assert (row(jane).manager_id, row(jane).manager_unresolved) == (None, None)
 
 
 def test_patch_with_a_stale_etag_is_412(scim, jane):
