@@ -77,8 +77,9 @@ def actor_of(request: HttpRequest) -> str:
 def readable_route(pattern: str) -> str:
     """`^Users/(?P<resource_id>[^/]+)/?$` → `Users/<resource_id>`; `path()` routes unchanged."""
     route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", pattern)
-    route = route.removeprefix("^").removesuffix("$").replace("/?", "").replace("\\", "")
-    return route.replace(".*", "*")
+    route = re.sub(r"\(\?i:([^)]*)\)", r"\1", route)  # case-insensitive SCIM names
+    route = route.removeprefix("^").removesuffix("$").replace("/?", "")
+    return route.replace("[\\s\\S]*", "*").replace(".*", "*").replace("\\", "")
 
 
 def route_of(request: HttpRequest) -> str:

@@ -21,7 +21,7 @@ bob, scott = console_support.bob, console_support.scott  # fixtures
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(db):
     cache.clear()
 
 

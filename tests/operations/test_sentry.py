@@ -14,7 +14,11 @@ import pytest
 
 from tests.conftest import ROOT
 
-PRODUCTION = {"SECRET_KEY": "k3y-" + "q9Zx" * 16, "LOOOP_BASE_DOMAIN": "looop.co"}
+PRODUCTION = {
+    "SECRET_KEY": "k3y-" + "q9Zx" * 16,
+    "LOOOP_BASE_DOMAIN": "looop.co",
+    "LOOOP_TRUSTED_PROXIES": "0",
+}
 REPORT = (
     "import sentry_sdk;"
     "c = sentry_sdk.get_client();"
