@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from scim.models import ProvisioningEvent
 from scim.table_statistics import keeper
@@ -41,6 +41,21 @@ _METHOD, _STATUS = EVENT_FIELDS.index("method"), EVENT_FIELDS.index("status")
 QueuedEvent = tuple[str, tuple[Any, ...]]
 
 
+def _text_safe(value: Any) -> Any:
+    """A string PostgreSQL can store: lone UTF-16 surrogates (which UTF-8 cannot encode, so
+    COPY fails in Python before the server sees the row) and NUL (which text refuses) are
+    written as escapes, so the event is kept and still says what was sent."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\\x00")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "backslashreplace").decode()
+    return value
+
+
 def event_row(
     *,
     at: datetime,
@@ -55,10 +70,11 @@ def event_row(
     scim_type: str = "",
     detail: str = "",
 ) -> tuple[Any, ...]:
-    """One event's values, in EVENT_FIELDS order."""
+    """One event's values, in EVENT_FIELDS order, with its text made storable."""
     return (
-        at, token_id, token_name, method, path, resource_type, resource_id, status,
-        scim_type, detail, duration_ms,
+        at, token_id, _text_safe(token_name), _text_safe(method), _text_safe(path),
+        resource_type, _text_safe(resource_id), status, scim_type, _text_safe(detail),
+        duration_ms,
     )  # fmt: skip
 
 
@@ -76,21 +92,27 @@ def _copy(schema: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _copy_rows(schema: str, rows: list[tuple[Any, ...]]) -> int:
-    """COPY the rows, in a savepoint. If the batch fails for its data, each row is tried
-    alone, so one bad row (or a schema that is gone) loses only itself."""
+    """COPY the rows, in a savepoint. If the batch fails for its data, it is tried again in
+    halves, down to single rows, so one bad row (or a schema that is gone) loses only itself
+    and a batch of n rows with one bad row costs about 2·log2(n) more COPYs.
+
+    Any error but a lost connection counts as the data's: an error raised in Python while
+    the COPY is under way (say, a value psycopg cannot adapt) is no DatabaseError, and
+    letting it out would roll back every organisation's events of the batch."""
     try:
         with transaction.atomic():
             _copy(schema, rows)
         return len(rows)
     except (OperationalError, InterfaceError):
         raise
-    except DatabaseError:
+    except Exception:
         if len(rows) == 1:
             logger.warning(
                 "Dropped a provisioning event for schema %s: %r", schema, rows[0], exc_info=True
             )
             return 0
-    return sum(_copy_rows(schema, [row]) for row in rows)
+    half = len(rows) // 2
+    return _copy_rows(schema, rows[:half]) + _copy_rows(schema, rows[half:])
 
 
 def schemas_written(events: Iterable[QueuedEvent]) -> set[str]:
