@@ -1,7 +1,7 @@
 """SCIM 2.0 API under /scim/v2 on an organisation's host.
 
 Included under `^scim/v2(?:/|$)`, so patterns start after "/scim/v2/". A trailing slash
-is accepted. Any other path under /scim/v2 gets a SCIM 404.
+is accepted. The base URL itself and any other path under /scim/v2 get a SCIM 404.
 """
 
 from django.urls import URLPattern, URLResolver, re_path
@@ -11,6 +11,7 @@ from scim.views import base, discovery, groups, search, users
 ID = r"(?P<resource_id>[^/]+)"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(r"^$", discovery.BaseUrlView.as_view()),
     re_path(r"^ServiceProviderConfigs?/?$", discovery.ServiceProviderConfigView.as_view()),
     re_path(r"^ResourceTypes/?$", discovery.ResourceTypesView.as_view()),
     re_path(r"^ResourceTypes/(?P<name>[^/]+)/?$", discovery.ResourceTypeView.as_view()),
