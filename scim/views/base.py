@@ -29,7 +29,7 @@ from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax, invalid_value, uniqueness
 from scim.listing import ListParams
 from scim.models import ScimToken
-from scim.services import event_submit, token_authenticate
+from scim.services import event_submit, rejected_request_count, token_authenticate
 from scim.values import Fields
 
 logger = logging.getLogger("looop.scim")
@@ -151,7 +151,14 @@ class ScimView(APIView):
         return ScimError(500, "Internal server error.")
 
     def _log(self, request: HttpRequest, status: int, started: float) -> None:
-        """One provisioning event per request, in this organisation's schema."""
+        """One provisioning event per request, in this organisation's schema; a request
+        without a valid token (401) is only counted, per minute (RejectedRequestCount)."""
+        if status == 401:
+            try:
+                rejected_request_count(authorization=request.META.get("HTTP_AUTHORIZATION"))
+            except DatabaseError:
+                logger.warning("Could not count a rejected request for %s", request.path)
+            return
         error = self.log_error
         fields = {
             "at": timezone.now(),
