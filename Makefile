@@ -29,12 +29,16 @@ e2e-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
 
-# Production settings: SECRET_KEY is required and cookies are secure.
+# Production settings: SECRET_KEY is required and cookies are secure. Each worker is replaced
+# after about 5,000 requests (jittered, so they do not restart together), which bounds what
+# any slow growth of its memory can reach.
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_database
 	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75
+		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75 \
+		--max-requests $${GUNICORN_MAX_REQUESTS:-5000} \
+		--max-requests-jitter $${GUNICORN_MAX_REQUESTS_JITTER:-500}
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

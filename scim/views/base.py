@@ -85,6 +85,9 @@ class ScimView(APIView):
         started = time.perf_counter()
         response = super().dispatch(request, *args, **kwargs)
         self._log(request, response.status_code, started)
+        # DRF keeps `self.response`, and the view is in a cycle with its DRF request: drop it,
+        # or the response lives until a full garbage collection (scim/response_memory.py).
+        self.__dict__.pop("response", None)
         return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
