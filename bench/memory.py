@@ -33,6 +33,15 @@ def baseline():  # noqa: ANN201 (a WSGI application, for gunicorn's "module:call
     entry = importlib.import_module("scim.entry")
     entry.response_cycles_break = lambda response: None
     entry.memory_return_after = lambda response: None
+    base = importlib.import_module("scim.views.base")
+    dispatch = base.ScimView.dispatch
+
+    def dispatch_keeping_the_response(self, request, *args, **kwargs):  # noqa: ANN001, ANN202
+        response = dispatch(self, request, *args, **kwargs)
+        self.response = response  # as DRF leaves it
+        return response
+
+    base.ScimView.dispatch = dispatch_keeping_the_response
     return application
 
 

@@ -17,6 +17,7 @@ response it is asked to give free pages back to the system (glibc's malloc_trim)
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -67,10 +68,15 @@ def response_cycles_break(response: HttpResponse) -> None:
     context.clear()
 
 
+def memory_release() -> None:
+    """Collect the request's stray cycles, then return free heap pages to the system."""
+    gc.collect()
+    if MALLOC_TRIM is not None:
+        MALLOC_TRIM()
+
+
 def memory_return_after(response: HttpResponse) -> None:
-    """After a large response is sent, give the heap's free pages back to the system."""
-    if MALLOC_TRIM is None or response.streaming:
-        return
-    if len(response.content) >= LARGE_RESPONSE_BYTES:
+    """After a large response is sent, release what its request left behind."""
+    if not response.streaming and len(response.content) >= LARGE_RESPONSE_BYTES:
         # Django runs these closers when the server closes the response (PEP 3333).
-        response._resource_closers.append(MALLOC_TRIM)
+        response._resource_closers.append(memory_release)
