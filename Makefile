@@ -35,6 +35,8 @@ e2e-deps:
 	@[ ! -f tests/sso/oidc_provider/package.json ] || (cd tests/sso/oidc_provider && npm ci --silent --no-audit --no-fund)
 
 # Production settings: SECRET_KEY and LOOOP_TRUSTED_PROXIES are required; cookies are secure.
+# Each worker is replaced after about 5,000 requests (jittered, so they do not restart
+# together), which bounds what any slow growth of its memory can reach.
 # Metrics: each worker writes its figures under PROMETHEUS_MULTIPROC_DIR, emptied at start.
 serve: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.looop/metrics-$(PORT)
 serve: install
@@ -43,6 +45,8 @@ serve: install
 	$(PY) manage.py setup_database
 	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \
 		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75 \
+		--max-requests $${GUNICORN_MAX_REQUESTS:-5000} \
+		--max-requests-jitter $${GUNICORN_MAX_REQUESTS_JITTER:-500} \
 		--config python:looop.gunicorn_conf
 
 lint: install

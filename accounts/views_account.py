@@ -33,6 +33,7 @@ from accounts.selectors import (
 from accounts.services import ConsoleRefused, organisation_microsoft_set
 from looop.urls_util import org_url
 from scim.models import ScimToken
+from scim.selectors import rejected_requests_by_hour
 from scim.services import token_create, token_reset, token_revoke
 from sso.config import microsoft_missing_settings
 
@@ -144,6 +145,7 @@ def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "summary": provisioning_summary(),
         "events": page_of(provisioning_events(errors_only=errors_only), request, EVENTS_PER_PAGE),
         "errors_only": errors_only,
+        "rejected_hours": rejected_requests_by_hour(hours=24),
         "audit": audit_entries(actions=TOKEN_AUDIT)[:10],
         "form": TokenCreateForm(),
         **extra,

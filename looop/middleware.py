@@ -5,17 +5,25 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from accounts.models import Domain, Organisation
+from looop.csp import ContentSecurityPolicyMiddleware
 from looop.urls_util import public_url
 
 ROUTING_KEY = "looop:route:{host}"
 SCIM_PREFIX = "/scim/v2"
+SCIM_MEDIA_TYPE = "application/scim+json"
+
+
+def is_scim_path(path: str) -> bool:
+    """/scim/v2 and what is under it (not /scim/v2x)."""
+    return path.startswith(SCIM_PREFIX) and path[len(SCIM_PREFIX) : len(SCIM_PREFIX) + 1] in "/"
 
 
 def routing_cache_key(host: str) -> str:
@@ -37,6 +45,11 @@ class CachedTenantMiddleware(TenantMainMiddleware):
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         super().__init__(get_response)
         self._scim: Callable[[HttpRequest], HttpResponse] | None = None
+        # Unknown and malformed hosts are answered here, before the middlewares that add the
+        # security headers to every other response: those headers are added by hand.
+        self._security = SecurityMiddleware(get_response)
+        self._frame_options = XFrameOptionsMiddleware(get_response)
+        self._csp_header = ContentSecurityPolicyMiddleware(get_response).header
 
     def scim(self, request: HttpRequest) -> HttpResponse:
         if self._scim is None:
@@ -50,12 +63,7 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         try:
             hostname = self.hostname_from_request(request).lower()
         except Exception:  # DisallowedHost and malformed Host headers
-            return render(
-                request,
-                "public/unknown_organisation.html",
-                {"find_url": public_url("/find")},
-                status=400,
-            )
+            return self.unknown_host(request, None, status=400)
         if hostname == settings.BASE_DOMAIN:
             request.tenant = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
@@ -63,21 +71,35 @@ class CachedTenantMiddleware(TenantMainMiddleware):
             return None
         tenant = self.cached_tenant(hostname)
         if tenant is None:
-            return render(
-                request,
-                "public/unknown_organisation.html",
-                {"hostname": hostname, "find_url": public_url("/find")},
-                status=404,
-            )
+            return self.unknown_host(request, hostname, status=404)
         tenant.domain_url = hostname
         request.tenant = tenant
         connection.set_tenant(tenant)
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
-        path = request.path_info
-        if path.startswith(SCIM_PREFIX) and path[len(SCIM_PREFIX) : len(SCIM_PREFIX) + 1] in "/":
+        if is_scim_path(request.path_info):
             return self.scim(request)
         return None
+
+    def unknown_host(
+        self, request: HttpRequest, hostname: str | None, *, status: int
+    ) -> HttpResponse:
+        """The page for a host that is no organisation's, or a SCIM error under /scim/v2
+        (Entra reads the body as SCIM), with the security headers of every other response."""
+        if is_scim_path(request.path_info):
+            from scim.errors import ScimError  # the SCIM app imports models
+
+            detail = f"There is no organisation at {hostname or 'this host'}."
+            response: HttpResponse = JsonResponse(
+                ScimError(status, detail).body(), status=status, content_type=SCIM_MEDIA_TYPE
+            )
+        else:
+            context = {"hostname": hostname, "find_url": public_url("/find")}
+            response = render(request, "public/unknown_organisation.html", context, status=status)
+        self._security.process_response(request, response)
+        self._frame_options.process_response(request, response)
+        response.headers.setdefault("Content-Security-Policy", self._csp_header)
+        return response
 
     @staticmethod
     def cached_tenant(hostname: str) -> Organisation | None:

@@ -5,6 +5,7 @@ from django.urls import get_resolver
 
 from looop.middleware import SCIM_PREFIX
 from scim.budgets import budget_choose
+from scim.response_memory import memory_return_after, response_cycles_break
 
 
 def scim_response(request: HttpRequest) -> HttpResponse:
@@ -20,7 +21,9 @@ def scim_response(request: HttpRequest) -> HttpResponse:
     render = getattr(response, "render", None)
     if callable(render):  # a DRF Response renders its data here, as Django's handler would
         response = render()
+        response_cycles_break(response)
     # As CommonMiddleware would: with a length, keep-alive responses need no chunking.
     if not response.streaming and not response.has_header("Content-Length"):
         response.headers["Content-Length"] = str(len(response.content))
+    memory_return_after(response)
     return response

@@ -9,6 +9,9 @@ every `SCIM_EVENT_FLUSH_MS`, one COPY per organisation schema. The guarantees:
   `SCIM_EVENT_QUEUE_MAX`; past that the oldest are dropped, with a warning);
 - the queue is written when the process exits normally (gunicorn's restarts and SIGTERM);
 - a process killed outright (SIGKILL, OOM) loses at most what it queued since the last flush.
+
+Requests without a valid token are not events: the queue counts them per organisation,
+minute and reason, and each flush adds the counts to `RejectedRequestCount` rows.
 """
 
 import atexit
@@ -16,15 +19,15 @@ import logging
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
-from scim.models import ProvisioningEvent
+from scim.models import ProvisioningEvent, RejectedRequestCount
 from scim.table_statistics import keeper
 
 logger = logging.getLogger("looop.scim")
@@ -39,6 +42,23 @@ _METHOD, _STATUS = EVENT_FIELDS.index("method"), EVENT_FIELDS.index("status")
 
 # (schema, values in EVENT_FIELDS order)
 QueuedEvent = tuple[str, tuple[Any, ...]]
+# (schema, minute, reason) → requests without a valid token
+Rejections = Mapping[tuple[str, datetime, str], int]
+
+
+def _text_safe(value: Any) -> Any:
+    """A string PostgreSQL can store: lone UTF-16 surrogates (which UTF-8 cannot encode, so
+    COPY fails in Python before the server sees the row) and NUL (which text refuses) are
+    written as escapes, so the event is kept and still says what was sent."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\\x00")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "backslashreplace").decode()
+    return value
 
 
 def event_row(
@@ -55,10 +75,11 @@ def event_row(
     scim_type: str = "",
     detail: str = "",
 ) -> tuple[Any, ...]:
-    """One event's values, in EVENT_FIELDS order."""
+    """One event's values, in EVENT_FIELDS order, with its text made storable."""
     return (
-        at, token_id, token_name, method, path, resource_type, resource_id, status,
-        scim_type, detail, duration_ms,
+        at, token_id, _text_safe(token_name), _text_safe(method), _text_safe(path),
+        resource_type, _text_safe(resource_id), status, scim_type, _text_safe(detail),
+        duration_ms,
     )  # fmt: skip
 
 
@@ -76,21 +97,27 @@ def _copy(schema: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _copy_rows(schema: str, rows: list[tuple[Any, ...]]) -> int:
-    """COPY the rows, in a savepoint. If the batch fails for its data, each row is tried
-    alone, so one bad row (or a schema that is gone) loses only itself."""
+    """COPY the rows, in a savepoint. If the batch fails for its data, it is tried again in
+    halves, down to single rows, so one bad row (or a schema that is gone) loses only itself
+    and a batch of n rows with one bad row costs about 2·log2(n) more COPYs.
+
+    Any error but a lost connection counts as the data's: an error raised in Python while
+    the COPY is under way (say, a value psycopg cannot adapt) is no DatabaseError, and
+    letting it out would roll back every organisation's events of the batch."""
     try:
         with transaction.atomic():
             _copy(schema, rows)
         return len(rows)
     except (OperationalError, InterfaceError):
         raise
-    except DatabaseError:
+    except Exception:
         if len(rows) == 1:
             logger.warning(
                 "Dropped a provisioning event for schema %s: %r", schema, rows[0], exc_info=True
             )
             return 0
-    return sum(_copy_rows(schema, [row]) for row in rows)
+    half = len(rows) // 2
+    return _copy_rows(schema, rows[:half]) + _copy_rows(schema, rows[half:])
 
 
 def schemas_written(events: Iterable[QueuedEvent]) -> set[str]:
@@ -102,12 +129,40 @@ def schemas_written(events: Iterable[QueuedEvent]) -> set[str]:
     }
 
 
-def events_write(events: Iterable[QueuedEvent]) -> int:
+def rejections_add(schema: str, counts: dict[tuple[datetime, str], int]) -> None:
+    """Add to this schema's per-minute counts of requests without a valid token."""
+    quote = connection.ops.quote_name
+    table = f"{quote(schema)}.{quote(RejectedRequestCount._meta.db_table)}"
+    keys = list(counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS r (minute, reason, count)"
+            " SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::bigint[])"
+            " ON CONFLICT (minute, reason) DO UPDATE SET count = r.count + EXCLUDED.count",
+            [[m for m, _ in keys], [r for _, r in keys], [counts[k] for k in keys]],
+        )
+
+
+def _rejections_write(rejected: Rejections) -> None:
+    by_schema: dict[str, dict[tuple[datetime, str], int]] = {}
+    for (schema, minute, reason), count in rejected.items():
+        by_schema.setdefault(schema, {})[(minute, reason)] = count
+    for schema, counts in by_schema.items():
+        try:
+            with transaction.atomic():
+                rejections_add(schema, counts)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.warning("Dropped rejected-request counts for schema %s", schema, exc_info=True)
+
+
+def events_write(events: Iterable[QueuedEvent], rejected: Rejections | None = None) -> int:
     """Write events with one COPY per schema, in one transaction that does not wait for its
     WAL flush (as the single-event path), and return how many were written. An event the
     database refuses (say, its organisation was deleted) is dropped with a warning; the
     others are written. Raises OperationalError/InterfaceError when the database is
-    unreachable, writing nothing.
+    unreachable, writing nothing. `rejected` counts are added in the same transaction.
     """
     by_schema: dict[str, list[tuple[Any, ...]]] = {}
     for schema, row in events:
@@ -118,6 +173,8 @@ def events_write(events: Iterable[QueuedEvent]) -> int:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         for schema, rows in by_schema.items():
             written += _copy_rows(schema, rows)
+        if rejected:
+            _rejections_write(rejected)
     return written
 
 
@@ -134,6 +191,7 @@ class EventQueue:
         self._writing = threading.Lock()  # one write at a time, so order is kept
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rejected: Counter[tuple[str, datetime, str]] = Counter()
         self.dropped = 0
 
     def __len__(self) -> int:
@@ -149,6 +207,15 @@ class EventQueue:
                 self._start()
         if len(self._queue) >= BATCH_WAKE:
             self._wake.set()
+
+    def count_rejected(self, schema: str, minute: datetime, reason: str) -> None:
+        """Count a request without a valid token; memory stays bounded by the keys."""
+        if self._pid != os.getpid():
+            self._reset()
+        with self._lock:
+            self._rejected[(schema, minute, reason)] += 1
+            if self._thread is None:
+                self._start()
 
     def _trim(self) -> None:
         overflow = len(self._queue) - settings.SCIM_EVENT_QUEUE_MAX
@@ -176,15 +243,17 @@ class EventQueue:
             with self._lock:
                 batch = list(self._queue)
                 self._queue.clear()
-            if not batch:
+                rejected, self._rejected = self._rejected, Counter()
+            if not batch and not rejected:
                 return 0
             try:
-                written = events_write(batch)
+                written = events_write(batch, rejected)
             except (OperationalError, InterfaceError):
                 connection.close()  # the next write reconnects
                 with self._lock:
                     self._queue.extendleft(reversed(batch))
                     self._trim()
+                    self._rejected.update(rejected)
                 raise
             keeper.note(schemas_written(batch))
             return written

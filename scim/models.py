@@ -66,3 +66,27 @@ class ProvisioningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
+
+
+class RejectedRequestCount(models.Model):
+    """SCIM requests without a valid token, counted per minute and reason.
+
+    They are not logged one row each: anyone can send them, and an anonymous loop must not
+    flood an organisation's activity page or the database. At most three rows a minute."""
+
+    class Reason(models.TextChoices):
+        MISSING = "missing", "No Authorization header"
+        MALFORMED = "malformed", "Not a bearer token"
+        INVALID = "invalid", "Unknown, revoked or expired token"
+
+    minute = models.DateTimeField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["minute", "reason"], name="rejected_request_minute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.reason}: {self.count}"

@@ -9,20 +9,24 @@ wanted, the membership table is not touched.
 import uuid
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet
+from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live, users_live_count
 from scim import user_json
 from scim.filters import Resource, filter_to_q
 from scim.filters.equality import Equality
+from scim.models import RejectedRequestCount
 from scim.precompiled import Compiled, OneRow
 
 
@@ -260,3 +264,36 @@ def page_get(
         rows = list(qs.filter(_InPage(F("pk"), ArraySubquery(ids))).order_by(*order_by))
     count = total or count_qs.filter(where).order_by().count
     return Page(rows=rows, total=_page_total(rows, offset=offset, limit=limit, count=count))
+
+
+# --- Requests without a valid token, for Account > Provisioning ---------------------------
+
+
+@dataclass(frozen=True)
+class RejectedHour:
+    """Requests without a valid token in one hour (UTC), by reason."""
+
+    hour: datetime
+    missing: int = 0
+    malformed: int = 0
+    invalid: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.missing + self.malformed + self.invalid
+
+
+def rejected_requests_by_hour(*, hours: int = 24) -> list[RejectedHour]:
+    """The last `hours` hours that had requests without a valid token, newest first."""
+    since = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    rows = (
+        RejectedRequestCount.objects.filter(minute__gte=since)
+        .annotate(hour=TruncHour("minute"))
+        .values_list("hour", "reason")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    by_hour: dict[datetime, dict[str, int]] = {}
+    for hour, reason, total in rows:
+        by_hour.setdefault(hour, {})[reason] = total
+    return [RejectedHour(hour, **by_hour[hour]) for hour in sorted(by_hour, reverse=True)]

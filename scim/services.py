@@ -30,7 +30,7 @@ from scim import event_log, token_cache
 from scim.errors import ScimError, invalid_value, not_found, uniqueness
 from scim.event_log import EVENT_COLUMNS, EVENT_FIELDS, event_row
 from scim.groups import group_document, group_fields, member_ids
-from scim.models import ProvisioningEvent, ScimToken
+from scim.models import ProvisioningEvent, RejectedRequestCount, ScimToken
 from scim.patch import patch_apply, patch_members_only
 from scim.precompiled import OneRow
 from scim.selectors import group_get, id_parse, user_get
@@ -167,8 +167,34 @@ def event_submit(*, token: ScimToken | None = None, **fields: Any) -> None:
         event_log.queue.put(connection.schema_name, row)
 
 
+def rejection_reason(authorization: str | None) -> str:
+    """Why a request got no further than authentication (RejectedRequestCount.Reason)."""
+    if not authorization:
+        return RejectedRequestCount.Reason.MISSING
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return RejectedRequestCount.Reason.MALFORMED
+    return RejectedRequestCount.Reason.INVALID
+
+
+def rejected_request_count(*, authorization: str | None) -> None:
+    """Count a SCIM request without a valid token in this organisation's per-minute tally,
+    instead of logging it as an event. Queued like events (`event_submit`), so a flood of
+    them costs no database write per request."""
+    minute = timezone.now().replace(second=0, microsecond=0)
+    reason = rejection_reason(authorization)
+    if connection.in_atomic_block or settings.SCIM_EVENT_FLUSH_MS <= 0:
+        with transaction.atomic():  # a failure leaves an enclosing transaction usable
+            event_log.rejections_add(connection.schema_name, {(minute, reason): 1})
+    else:
+        event_log.queue.count_rejected(connection.schema_name, minute, reason)
+
+
 def events_prune(*, older_than: timedelta) -> int:
-    deleted, _ = ProvisioningEvent.objects.filter(at__lt=timezone.now() - older_than).delete()
+    """Drop events (and counts of rejected requests) older than `older_than`."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = ProvisioningEvent.objects.filter(at__lt=cutoff).delete()
+    RejectedRequestCount.objects.filter(minute__lt=cutoff).delete()
     return deleted
 
 

@@ -2,7 +2,8 @@
 
 Endpoint names match case-insensitively (`/scim/v2/users` works like `/Users`), as in
 Microsoft's reference SCIM service; resource ids and schema URNs are passed on as sent.
-A trailing slash is accepted. Any other path under /scim/v2 gets a SCIM 404.
+A trailing slash is accepted. The base URL itself names the endpoints; any other path under
+/scim/v2 gets a SCIM 404.
 """
 
 from django.urls import URLPattern, URLResolver, re_path
@@ -12,6 +13,7 @@ from scim.views import base, discovery, groups, search, users
 ID = r"(?P<resource_id>[^/]+)"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(r"^$", discovery.BaseUrlView.as_view()),
     re_path(r"^(?i:ServiceProviderConfigs?)/?$", discovery.ServiceProviderConfigView.as_view()),
     re_path(r"^(?i:ResourceTypes)/?$", discovery.ResourceTypesView.as_view()),
     re_path(r"^(?i:ResourceTypes)/(?P<name>[^/]+)/?$", discovery.ResourceTypeView.as_view()),

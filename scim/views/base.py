@@ -30,7 +30,7 @@ from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax
 from scim.listing import ListParams
 from scim.models import ScimToken
-from scim.services import event_submit
+from scim.services import event_submit, rejected_request_count
 from scim.values import Fields
 from scim.views.authentication import HasScimToken, ScimTokenAuthentication
 from scim.views.exceptions import RETRY_AFTER_SECONDS, scim_exception_handler
@@ -84,6 +84,9 @@ class ScimView(APIView):
         finally:
             fairness.release(self.slots)
         self._log(request, response.status_code, started)
+        # DRF keeps `self.response`, and the view is in a cycle with its DRF request: drop it,
+        # or the response lives until a full garbage collection (scim/response_memory.py).
+        self.__dict__.pop("response", None)
         return response
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
@@ -110,7 +113,14 @@ class ScimView(APIView):
         return scim_exception_handler
 
     def _log(self, request: HttpRequest, status: int, started: float) -> None:
-        """One provisioning event per request, in this organisation's schema."""
+        """One provisioning event per request, in this organisation's schema; a request
+        without a valid token (401) is only counted, per minute (RejectedRequestCount)."""
+        if status == 401:
+            try:
+                rejected_request_count(authorization=request.META.get("HTTP_AUTHORIZATION"))
+            except DatabaseError:
+                logger.warning("Could not count a rejected request for %s", request.path)
+            return
         error = self.log_error
         fields = {
             "at": timezone.now(),

@@ -49,3 +49,21 @@ class SchemaView(ScimView):
         if schema is None:
             raise not_found(f"Schema {urn} not found.")
         return self.respond(schema.to_dict(base_url=self.base_url))
+
+
+class BaseUrlView(ScimView):
+    """The base URL itself, which the console shows admins to copy: RFC 7644 defines no
+    resource there, so a SCIM 404 whose detail names the endpoints that exist."""
+
+    def _base(self, request: Request) -> Response:
+        base = self.base_url
+        endpoints = ", ".join(f"{base}/{name}" for name in ROOT_ENDPOINTS)
+        raise not_found(
+            f"{base} is the SCIM base URL (the Tenant URL in Microsoft Entra ID), not a "
+            f"resource. The endpoints are {endpoints}."
+        )
+
+    get = post = put = patch = delete = head = _base
+
+
+ROOT_ENDPOINTS = ("Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas")

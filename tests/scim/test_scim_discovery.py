@@ -163,7 +163,7 @@ def test_bulk_and_me_are_not_implemented(scim):
     assert scim.get("/Me").status_code == 501
 
 
-@pytest.mark.parametrize("path", ["/Printers", "/Users/1/photo", "", "/"])
+@pytest.mark.parametrize("path", ["/Printers", "/Users/1/photo"])  # the base: its own test
 def test_unknown_paths_get_scim_404(scim, path):
     response = scim.get(path)
     assert response.status_code == 404

@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Organisation
 from accounts.services import organisation_host
-from scim.event_log import EventQueue, event_row
+from scim.event_log import EVENT_FIELDS, EventQueue, event_row
 from scim.models import ProvisioningEvent
 from scim.services import token_create
 from tests.conftest import ROOT, free_port
@@ -207,3 +207,39 @@ def scim_get_or_none(port: int, slug: str, token: str) -> int | None:
         return scim_get(port, slug, token, "/ServiceProviderConfig")
     except OSError:
         return None
+
+
+def test_a_poisoned_event_loses_only_itself_never_other_organisations_events(
+    quiet_queue, two_orgs, django_db_blocker, caplog
+):
+    """A value psycopg cannot send fails the COPY in Python (no DatabaseError): only that
+    event is lost, not its organisation's good events nor another organisation's."""
+    first, second = two_orgs
+    for i in range(10):
+        quiet_queue.put(second, row(f"/scim/v2/Users/b{i}"))
+    quiet_queue.put(first, row("/scim/v2/Users/a1"))
+    poisoned = list(row("/scim/v2/Users/poisoned"))
+    poisoned[EVENT_FIELDS.index("detail")] = "\ud800"  # bypasses event_row's escaping
+    quiet_queue.put(first, tuple(poisoned))
+    quiet_queue.put(first, row("/scim/v2/Users/a2"))
+    with django_db_blocker.unblock(), caplog.at_level(logging.WARNING, logger="looop.scim"):
+        assert quiet_queue.flush() == 12
+        assert logged(first) == [("/scim/v2/Users/a1", 200), ("/scim/v2/Users/a2", 200)]
+        assert logged(second) == [(f"/scim/v2/Users/b{i}", 200) for i in range(10)]
+    assert "Dropped a provisioning event for schema" in caplog.text
+    assert len(quiet_queue) == 0
+
+
+def test_surrogates_and_nul_are_written_as_escapes(quiet_queue, two_orgs, django_db_blocker):
+    first, _ = two_orgs
+    quiet_queue.put(first, event_row(at=AT, method="GET", path="/scim/v2/Users?x=\ud800\x00",
+                                     status=400, duration_ms=1.0, detail="bad \udfff"))  # fmt: skip
+    quiet_queue.put(first, row("/scim/v2/Users/ok"))
+    with django_db_blocker.unblock():
+        assert quiet_queue.flush() == 2
+        with schema_context(first):
+            events = list(ProvisioningEvent.objects.order_by("id").values_list("path", "detail"))
+    assert events == [
+        ("/scim/v2/Users?x=\\ud800\\x00", "bad \\udfff"),
+        ("/scim/v2/Users/ok", ""),
+    ]
