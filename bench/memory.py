@@ -101,6 +101,7 @@ def measure(url: str, *, host: str, token: str, group: str, gets: int, app: str)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOOOP_")}
     env.update(DATABASE_URL=url, SECRET_KEY=os.environ.get("SECRET_KEY", SECRET))
+    env["LOOOP_TRUSTED_PROXIES"] = "0"  # production settings ask for it
     log = (ROOT / ".looop" / "bench-memory.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "1",

@@ -15,7 +15,6 @@ WHERE g.id IN (SELECT group_id FROM orphans);
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_membership_live_users_only"),
         ("accounts", "0009_user_manager_unresolved"),
     ]
 
