@@ -137,11 +137,13 @@ def test_never_a_traceback_on_odd_input(scim):
         assert response["Content-Type"] == "application/scim+json"
     assert scim.get("/Users?filter=" + "(" * 300).status_code == 400
     assert scim.get("/Users/%00").status_code == 404
-    # PostgreSQL text cannot hold NUL: refused as a bad value, and nothing is stored.
+    # PostgreSQL text cannot hold NUL: refused where it enters, naming the field, and
+    # nothing is stored (looop/input_limits.py).
     response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "a\x00b"})
     assert response.status_code == 400
-    assert response.json() == error_body(400, "A value is not valid for its attribute.",
-                                         "invalidValue")  # fmt: skip
+    assert response.json() == error_body(
+        400, "'userName' contains a NUL character, which is not allowed.", "invalidValue"
+    )
     assert in_schema("acme", lambda: list(User.objects.values_list("user_name", flat=True))) == [
         "alice@acme.test"
     ]
