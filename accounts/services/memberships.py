@@ -1,0 +1,149 @@
+"""Group memberships as set-based SQL: a group may have 100,000 members, so members are
+never handled one row at a time in Python.
+
+These are the statements behind the group actions (accounts.services.groups); they change
+rows and return what changed, and the actions own the version bump and the hook.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Group, Membership, User
+from accounts.services.errors import NotAUserHere
+from looop.db.one_message import statements_execute
+
+TABLES = {
+    "group": Group._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "user": User._meta.db_table,
+}
+# Members to add: `wanted`, the ids in the order sent, and `valid`, those that are live
+# users here; the insert skips existing members (ON CONFLICT), so parallel adds never fail
+# or lose each other. Parameters: add, group, now.
+_WANTED = """
+wanted AS (SELECT id, ord FROM unnest(%(add)s::uuid[]) WITH ORDINALITY AS w(id, ord)),
+valid AS (
+    SELECT u.id, w.ord FROM {user} u JOIN wanted w ON u.id = w.id WHERE u.deleted_at IS NULL
+)"""
+_INSERT = """
+inserted AS (
+    INSERT INTO {membership} (group_id, user_id, created)
+    SELECT %(group)s, id, %(now)s FROM valid {condition}
+    ORDER BY ord  -- members keep the order sent
+    ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id
+)"""
+_IDS = "coalesce((SELECT array_agg(user_id) FROM {}), ARRAY[]::uuid[])"
+
+_ADD = (
+    "WITH"
+    + _WANTED
+    + ","
+    + _INSERT.replace("{condition}", "")
+    + f"""
+SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid), {_IDS.format("inserted")}
+"""
+).format(**TABLES)
+_REMOVE = (
+    "WITH removed AS (DELETE FROM {membership} WHERE group_id = %(group)s"
+    " AND user_id = ANY(%(remove)s::uuid[]) RETURNING user_id)"
+    f" SELECT {_IDS.format('removed')}"
+).format(**TABLES)
+# The new member set's complement; NOT IN over a subquery is hashed, so 100,000 ids stay fast.
+_KEEP_ONLY = (
+    "WITH removed AS (DELETE FROM {membership} WHERE group_id = %(group)s"
+    " AND user_id NOT IN (SELECT unnest(%(keep)s::uuid[])) RETURNING user_id)"
+    f" SELECT {_IDS.format('removed')}"
+).format(**TABLES)
+_CLEAR = (
+    "WITH removed AS (DELETE FROM {membership} WHERE group_id = %(group)s RETURNING user_id)"
+    f" SELECT {_IDS.format('removed')}"
+).format(**TABLES)
+
+
+def _one_row(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def valid_check(wanted: int, valid: int) -> None:
+    """Unknown ids make the whole request fail."""
+    if valid != wanted:
+        raise NotAUserHere(f"{wanted - valid} of the members are not users here.")
+
+
+def members_insert(*, group_id: uuid.UUID, user_ids: Sequence[str]) -> list[uuid.UUID]:
+    """Add live users in one statement; the ids added (members already in are skipped)."""
+    if not user_ids:
+        return []
+    params = {"add": list(user_ids), "group": group_id, "now": timezone.now()}
+    wanted, valid, inserted = _one_row(_ADD, params)
+    valid_check(wanted, valid)
+    return inserted
+
+
+def members_delete(*, group_id: uuid.UUID, user_ids: Sequence[str]) -> list[uuid.UUID]:
+    if not user_ids:
+        return []
+    (removed,) = _one_row(_REMOVE, {"group": group_id, "remove": list(user_ids)})
+    return removed
+
+
+def members_keep_only(*, group_id: uuid.UUID, user_ids: Sequence[str]) -> list[uuid.UUID]:
+    (removed,) = _one_row(_KEEP_ONLY, {"group": group_id, "keep": list(user_ids)})
+    return removed
+
+
+def members_clear(*, group_id: uuid.UUID) -> list[uuid.UUID]:
+    (removed,) = _one_row(_CLEAR, {"group": group_id})
+    return removed
+
+
+# Entra's member adds and removals, in one message of two statements: the group row locked,
+# then members removed and added (only if every added id is a live user) and the version
+# bumped if anything changed. The second statement sees every member committed by the
+# requests that held the lock before (looop/db/one_message.py).
+_CHANGE = (
+    "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
+    + _WANTED
+    + """,
+go AS (
+    SELECT 1 FROM {group} WHERE id = %(group)s
+    AND (SELECT count(*) FROM wanted) = (SELECT count(*) FROM valid)
+),
+removed AS (
+    DELETE FROM {membership} WHERE EXISTS (SELECT FROM go) AND group_id = %(group)s
+    AND user_id = ANY(%(remove)s::uuid[]) RETURNING user_id
+),"""
+    + _INSERT.replace("{condition}", "WHERE EXISTS (SELECT FROM go)")
+    + """,
+bumped AS (
+    UPDATE {group} SET version = version + 1, last_modified = %(now)s
+    WHERE id = %(group)s AND (SELECT count(*) FROM removed) + (SELECT count(*) FROM inserted) > 0
+    RETURNING version
+)
+SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
+       coalesce((SELECT version FROM bumped), (SELECT version FROM {group} WHERE id = %(group)s)),
+"""
+    + _IDS.format("inserted")
+    + ", "
+    + _IDS.format("removed")
+).format(**TABLES)
+
+
+def members_change_locked(
+    *, group_id: uuid.UUID, add: Sequence[str], remove: Sequence[str]
+) -> tuple[int, list[uuid.UUID], list[uuid.UUID]] | None:
+    """Lock the group, remove and add members, bump the version if anything changed: one
+    round trip. (version, added, removed), or None if there is no such group."""
+    params = {"group": group_id, "add": list(add), "remove": list(remove), "now": timezone.now()}
+    row = statements_execute(_CHANGE, params)
+    if row is None or row[2] is None:
+        return None
+    wanted, valid, version, added, removed = row
+    valid_check(wanted, valid)
+    return version, added, removed
