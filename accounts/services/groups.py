@@ -120,12 +120,18 @@ def group_members_replace(*, group: Group, user_ids: Sequence[str], actor: Actor
 
 
 def group_members_change(
-    *, group_id: uuid.UUID, add: Sequence[str], remove: Sequence[str], actor: Actor
+    *,
+    group_id: uuid.UUID,
+    add: Sequence[str],
+    remove: Sequence[str],
+    actor: Actor,
+    versions: Sequence[int] | None = None,
 ) -> Group | None:
     """Members removed and added with the group locked, in one round trip (Entra's member
-    PATCHes); the group's id and version, or None if there is no such group."""
+    PATCHes); the group's id and version, or None if there is no such group. With
+    `versions`, only if the group is at one of them (else VersionMismatch)."""
     with hooks.transaction_for_hooks():
-        result = members_change_locked(group_id=group_id, add=add, remove=remove)
+        result = members_change_locked(group_id=group_id, add=add, remove=remove, versions=versions)
         if result is None:
             return None
         version, added, removed = result

@@ -103,16 +103,21 @@ def members_clear(*, group_id: uuid.UUID) -> list[uuid.UUID]:
     return removed
 
 
-# Entra's member adds and removals, in one message of two statements: the group row locked,
-# then members removed and added (only if every added id is a live user) and the version
-# bumped if anything changed. The second statement sees every member committed by the
-# requests that held the lock before (looop/db/one_message.py).
+# Member adds and removals, in one message of two statements: the group row locked, then
+# members removed and added (only if the group is at one of `versions`, when given, and every
+# added id is a live user) and the version bumped if anything changed. The second statement
+# sees every member committed by the requests that held the lock before
+# (looop/db/one_message.py); all its parts read the group as it was before the bump.
 _CHANGE = (
     "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
     + _WANTED
     + """,
+current AS (
+    SELECT version, (%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[])) AS ok
+    FROM {group} WHERE id = %(group)s
+),
 go AS (
-    SELECT 1 FROM {group} WHERE id = %(group)s
+    SELECT 1 FROM current WHERE ok
     AND (SELECT count(*) FROM wanted) = (SELECT count(*) FROM valid)
 ),
 removed AS (
@@ -126,8 +131,8 @@ bumped AS (
     WHERE id = %(group)s AND (SELECT count(*) FROM removed) + (SELECT count(*) FROM inserted) > 0
     RETURNING version
 )
-SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
-       coalesce((SELECT version FROM bumped), (SELECT version FROM {group} WHERE id = %(group)s)),
+SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid), (SELECT ok FROM current),
+       coalesce((SELECT version FROM bumped), (SELECT version FROM current)),
 """
     + _IDS.format("inserted")
     + ", "
@@ -135,15 +140,32 @@ SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid),
 ).format(**TABLES)
 
 
+class VersionMismatch(Exception):
+    """The group is not at any of the versions the caller required; nothing was written."""
+
+
 def members_change_locked(
-    *, group_id: uuid.UUID, add: Sequence[str], remove: Sequence[str]
+    *,
+    group_id: uuid.UUID,
+    add: Sequence[str],
+    remove: Sequence[str],
+    versions: Sequence[int] | None = None,
 ) -> tuple[int, list[uuid.UUID], list[uuid.UUID]] | None:
     """Lock the group, remove and add members, bump the version if anything changed: one
-    round trip. (version, added, removed), or None if there is no such group."""
-    params = {"group": group_id, "add": list(add), "remove": list(remove), "now": timezone.now()}
+    round trip. (version, added, removed), or None if there is no such group. `versions`:
+    write only if the group is at one of them (If-Match), else VersionMismatch."""
+    params = {
+        "group": group_id,
+        "add": list(add),
+        "remove": list(remove),
+        "now": timezone.now(),
+        "versions": None if versions is None else list(versions),
+    }
     row = statements_execute(_CHANGE, params)
-    if row is None or row[2] is None:
+    if row is None or row[3] is None:
         return None
-    wanted, valid, version, added, removed = row
+    wanted, valid, ok, version, added, removed = row
+    if not ok:
+        raise VersionMismatch(version)
     valid_check(wanted, valid)
     return version, added, removed

@@ -12,12 +12,13 @@ from django.db import transaction
 from accounts.actors import Actor
 from accounts.models import Group
 from accounts.services import group_create, group_delete, group_members_change, group_update
+from accounts.services.memberships import VersionMismatch
 from scim.errors import ScimError, not_found
 from scim.groups import group_document, group_fields, member_ids
 from scim.patch import patch_apply, patch_members_only
 from scim.selectors import group_get, id_parse
 from scim.services.errors import refusals_as_scim
-from scim.services.users import precondition_check
+from scim.services.users import STALE, if_match_versions, precondition_check
 from scim.values import Fields
 
 
@@ -62,8 +63,9 @@ def scim_group_patch(
 ) -> Group:
     """PATCH edits the document without members; member operations become set-based SQL.
 
-    Entra's PATCHes that only add and remove members take a path of one round trip."""
-    changes = patch_members_only(body) if if_match is None else None
+    A PATCH that only adds and removes members (Entra's, with or without If-Match) needs
+    no document: the group is locked, checked and changed in one round trip."""
+    changes = patch_members_only(body)
     if changes is not None and changes.replace is None and not changes.remove_all:
         try:
             add, remove = _ids(changes.add), _ids(changes.remove)
@@ -71,10 +73,19 @@ def scim_group_patch(
             pass  # a malformed id: the general path reports it, after a missing group
         else:
             pk = id_parse(group_id)
-            with refusals_as_scim():
-                group = None
-                if pk is not None:
-                    group = group_members_change(group_id=pk, add=add, remove=remove, actor=actor)
+            group = None
+            try:
+                with refusals_as_scim():
+                    if pk is not None:
+                        group = group_members_change(
+                            group_id=pk,
+                            add=add,
+                            remove=remove,
+                            actor=actor,
+                            versions=if_match_versions(if_match),
+                        )
+            except VersionMismatch:
+                raise ScimError(412, STALE) from None
             if group is None:
                 raise not_found(f"Group {group_id} not found.")
             return group

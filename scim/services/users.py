@@ -26,13 +26,25 @@ from scim.values import Fields
 _WRITE_ATTEMPTS = 8
 
 
+STALE = "The resource has changed since the given version (If-Match)."
+
+
+def if_match_versions(if_match: str | None) -> list[int] | None:
+    """The versions an If-Match header accepts; None for any (absent, or `*`)."""
+    if if_match is None:
+        return None
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" in tags:
+        return None
+    quoted = (t[1:-1] for t in tags if len(t) > 2 and t[0] == t[-1] == '"')
+    return [int(t) for t in quoted if t.isdigit() and len(t) < 10]
+
+
 def precondition_check(*, version: int, if_match: str | None) -> None:
     """RFC 7644 §3.14: a stale If-Match ETag gets 412 and changes nothing."""
-    if if_match is None:
-        return
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and f'"{version}"' not in tags:
-        raise ScimError(412, "The resource has changed since the given version (If-Match).")
+    versions = if_match_versions(if_match)
+    if versions is not None and version not in versions:
+        raise ScimError(412, STALE)
 
 
 def _manager_settle(fields: dict[str, Any], current: User | None) -> str | None:
