@@ -177,3 +177,11 @@ def test_an_admins_identity_is_linked_only_by_that_admin(alice, acme):
                 {"user_name": "alice@acme.test", "tenant": tid},
             ),
         ]
+
+
+def test_only_the_console_and_the_system_create_admins(acme):
+    with schema_context("acme"):
+        for actor in (Actor.scim("Entra"), Actor.microsoft()):
+            with pytest.raises(Refused, match="Only an admin in the console"):
+                user_create(actor=actor, user_name="root@acme.test", role=User.Role.ADMIN)
+        assert not User.objects.filter(user_name="root@acme.test").exists()
