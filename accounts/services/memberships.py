@@ -64,6 +64,31 @@ _CLEAR = (
 ).format(**TABLES)
 
 
+# A user's deletion and member adds exclude each other, per organisation: an add holds this
+# advisory lock shared until it commits, a deletion holds it alone (`adds_exclude`). Without
+# it, an add whose snapshot still saw the user live could commit a membership after the
+# deletion had removed the user's memberships: the foreign key's FOR KEY SHARE check does not
+# wait for the deletion's row lock. A lock key rather than row locks: its cost does not grow
+# with the number of members, and no query plan is involved. Second key: hashtext(schema).
+MEMBER_ADDS_LOCK = 0x4D42_0000
+_ADDS_SHARE = "SELECT pg_advisory_xact_lock_shared(%(adds_lock)s, hashtext(%(schema)s));\n"
+
+
+def _adds_lock_params() -> dict[str, Any]:
+    return {"adds_lock": MEMBER_ADDS_LOCK, "schema": connection.schema_name}
+
+
+def adds_exclude() -> None:
+    """Wait for member adds in flight in this organisation to commit, and hold new ones off
+    until the caller's transaction ends (a user's deletion)."""
+    assert connection.in_atomic_block, "held until commit: call inside the transaction"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%(adds_lock)s, hashtext(%(schema)s))",
+            _adds_lock_params(),
+        )
+
+
 def _one_row(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -81,7 +106,9 @@ def members_insert(*, group_id: uuid.UUID, user_ids: Sequence[str]) -> list[uuid
     if not user_ids:
         return []
     params = {"add": list(user_ids), "group": group_id, "now": timezone.now()}
-    wanted, valid, inserted = _one_row(_ADD, params)
+    row = statements_execute(_ADDS_SHARE + _ADD, {**params, **_adds_lock_params()})
+    assert row is not None
+    wanted, valid, inserted = row
     valid_check(wanted, valid)
     return inserted
 
@@ -103,13 +130,15 @@ def members_clear(*, group_id: uuid.UUID) -> list[uuid.UUID]:
     return removed
 
 
-# Member adds and removals, in one message of two statements: the group row locked, then
-# members removed and added (only if the group is at one of `versions`, when given, and every
-# added id is a live user) and the version bumped if anything changed. The second statement
-# sees every member committed by the requests that held the lock before
-# (looop/db/one_message.py); all its parts read the group as it was before the bump.
+# Member adds and removals, in one message of three statements: the adds lock shared, the
+# group row locked, then members removed and added (only if the group is at one of
+# `versions`, when given, and every added id is a live user) and the version bumped if
+# anything changed. The last statement sees every member committed by the requests that
+# held the group's lock before (looop/db/one_message.py); all its parts read the group as it
+# was before the bump.
 _CHANGE = (
-    "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
+    _ADDS_SHARE
+    + "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
     + _WANTED
     + """,
 current AS (
@@ -160,6 +189,7 @@ def members_change_locked(
         "remove": list(remove),
         "now": timezone.now(),
         "versions": None if versions is None else list(versions),
+        **_adds_lock_params(),
     }
     row = statements_execute(_CHANGE, params)
     if row is None or row[3] is None:

@@ -32,6 +32,7 @@ from accounts.models import Group, User
 from accounts.services.admins import admins_lock, last_admin_check
 from accounts.services.audit import AUDIT_INSERT, audit_due, audit_record, audit_values
 from accounts.services.errors import Refused, UserNameTaken
+from accounts.services.memberships import adds_exclude
 from looop.db.rows import row_insert, set_clause
 
 USER_NAME_CONSTRAINT = "user_user_name_ci_unique_live"
@@ -244,6 +245,7 @@ def user_reactivate(*, user: User, actor: Actor) -> User:
 def user_delete(*, user: User, actor: Actor) -> None:
     """Soft delete: the row is kept, the userName is free again, sessions end, group
     memberships are dropped and the people it managed lose that manager."""
+    adds_exclude()  # no member add in flight may re-add the user after their memberships go
     if user.is_admin:
         admins_lock()
         last_admin_check(user=user, what="delete them")
