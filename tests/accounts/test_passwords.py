@@ -99,7 +99,9 @@ def test_forgot_in_another_organisation_finds_nobody(globex_client, bob):
 
 
 def test_forgot_for_a_microsoft_person_sends_a_refusal_without_a_link(acme_client, bob, acme):
-    Organisation.objects.filter(pk=acme.pk).update(microsoft_enabled=True)
+    Organisation.objects.filter(pk=acme.pk).update(
+        microsoft_enabled=True, linked_people_may_use_passwords=False
+    )
     with schema_context("acme"):
         User.objects.filter(pk=bob.pk).update(entra_tid="t" * 36, entra_oid="o" * 36)
     response = acme_client.post("/password/forgot", {"email": "bob@acme.test"})
