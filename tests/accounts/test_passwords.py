@@ -230,6 +230,29 @@ def test_admin_adds_a_person_with_an_invitation(alice_client):
     assert "Password set" in alice_client.get(f"/people/{dora.pk}").content.decode()
 
 
+def test_a_re_sent_invitation_makes_the_earlier_links_stop_working(alice_client, scott):
+    assert alice_client.post(f"/people/{scott.pk}/invite").status_code == 302
+    first = link_in_last_email()
+    assert alice_client.post(f"/people/{scott.pk}/invite").status_code == 302
+    second = link_in_last_email()
+    with schema_context("acme"):
+        earlier = OutgoingEmail.objects.order_by("created").first()
+        late = email_build(earlier, organisation="acme")  # its job ran only after the re-send
+    late_link = re.search(r"http://[^/\s]+(/invitation/\S+)", late.body).group(1)
+    assert queued() == [("invitation", "scott@acme.test")] * 2
+    for dead in (first, late_link):
+        page = host_client("acme").get(dead, follow=True)
+        assert page.status_code == 200
+        assert "This link no longer works" in page.content.decode()
+    form = host_client("acme")
+    set_page = form.get(second, follow=True)
+    assert "Welcome to Acme" in set_page.content.decode()
+    done = form.post(set_page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    assert (done.status_code, done["Location"]) == (302, "/login")
+    with schema_context("acme"):
+        assert User.objects.get(pk=scott.pk).check_password(NEW)
+
+
 def test_adding_a_person_with_a_password_sends_no_invitation(alice_client):
     response = alice_client.post(
         "/people/new", {"email": "eve@acme.test", "role": "member", "password": NEW}
