@@ -99,6 +99,7 @@ def test_the_switch_is_shown_and_turns_passwords_off_and_on(alice_client, acme):
     assert 'aria-checked="false" aria-labelledby="linked-passwords-heading"' in page
     assert "People linked to Microsoft now sign in with Microsoft only." in page
     assert "sign in with Microsoft only: their password sign-in" in page
+    assert "turned passwords for people linked to Microsoft off</li>" in page
     on = alice_client.post("/account/authentication/linked-passwords", {"allowed": "1"})
     assert on.status_code == 302
     assert Organisation.objects.get(pk=acme.pk).linked_people_may_use_passwords
