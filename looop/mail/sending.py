@@ -6,14 +6,15 @@ message's Message-ID (looop/mail/rendering.py), so every attempt sends the same 
 1. **Claim** (its own transaction, committed before any SMTP): lock the row; if it is sent,
    stop. Otherwise mark it `sending` with a new claim id and count the attempt.
 2. **Send**: in a second transaction, lock the row again (still ours: same claim id), send
-   the whole message and wait for the server's 250, then mark the row sent and commit. The
-   row lock is held over the SMTP exchange, so a second job for the same email (a stalled
-   job run again while its worker still lives) waits, then finds it sent.
+   the message but its final line, mark the row sent (not yet committed), send the final
+   line, wait for the server's 250, and commit. The row lock is held over the SMTP
+   exchange, so a second job for the same email (a stalled job run again while its worker
+   still lives) waits, then finds it sent.
 
 A worker killed at any point before the commit of step 2 leaves the row `sending` and its
 job `doing`; when its heartbeats stop, `jobs.retry_stalled` (looop/jobs/tasks.py) runs the job
 again and the message is sent again. Nothing is lost. If the kill fell in the window
-between the server's 250 and that commit (about one database round trip), the server
+between the server's 250 and that commit (one database round trip), the server
 already had the message: it then receives it a second time, with the same Message-ID, which
 mail systems use to drop duplicates. A retried claim therefore notes that delivery was
 uncertain, and admins see it under Account > Email.
@@ -127,21 +128,27 @@ def _claim(email_id: str) -> uuid.UUID | None:
 
 def _send_claimed(email_id: str, claim: uuid.UUID) -> str:
     """Step 2: send while holding the row, then mark it sent in the same transaction."""
+    sent = {"status": OutgoingEmail.Status.SENT, "sent_at": timezone.now()}
     with transaction.atomic():
         record = OutgoingEmail.objects.select_for_update().filter(pk=email_id, claim=claim).first()
         if record is None or record.sent_at is not None:
             return "taken over"  # another attempt claimed it since (and holds or sent it)
         message = email_build(record, organisation=connection.schema_name)
         backend = _backend()
-        if isinstance(backend, EmailBackend):
-            backend.send_one(message)
-        else:  # a fresh backend each time: the file backend writes one file per email
+        if not isinstance(backend, EmailBackend):  # the file backend: one file per email
             _drop_backend()
             with get_connection(fail_silently=False) as single:
                 single.send_messages([message])
-        # The server has the message. A kill from here until the commit returns means it
-        # is sent again, with the same Message-ID (see the module's docstring).
-        OutgoingEmail.objects.filter(pk=email_id).update(
-            status=OutgoingEmail.Status.SENT, sent_at=timezone.now()
-        )
+            OutgoingEmail.objects.filter(pk=email_id).update(**sent)
+            return "sent"
+        backend.data_begin(message)  # all but the final "."; dropped, the server discards it
+        # Everything the commit needs is done before the server can take the message, and the
+        # commit does not wait for the disk: the window in which a kill means a second copy
+        # (the server answered 250, the commit has not reached the database) is one round
+        # trip. A crash of the database itself can lose this mark, never the message: the
+        # claim is durable, so the message is sent again with the same Message-ID.
+        OutgoingEmail.objects.filter(pk=email_id).update(**sent)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        backend.data_end()  # a refusal or no answer raises, and the mark rolls back
     return "sent"
