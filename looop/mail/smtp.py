@@ -2,9 +2,11 @@
 
 An SMTP server takes responsibility for a message when it reads the line "." that ends DATA
 and answers 250 (RFC 5321 §4.1.1.4); a connection that drops before that line leaves it
-nothing. `send_one` sends one message and raises `SmtpRefused` with the step and code when
-the server says no, so the sending job (looop/mail/sending.py) can retry 4xx and give up on
-5xx, and `NoReply` when the whole message went out and no answer came back.
+nothing. `data_begin` sends all of a message but that line and `data_end` sends it, so the
+sending job (looop/mail/sending.py) can do its database work before the server can take the
+message. Both raise `SmtpRefused` with the step and code when the server says no (the job
+retries 4xx and gives up on 5xx), and `data_end` raises `NoReply` when the whole message went
+out and no answer came back.
 """
 
 import contextlib
@@ -20,12 +22,6 @@ _LINE_START_DOT = re.compile(rb"(?m)^\.")
 
 class EmailBackend(DjangoSmtpBackend):
     """The connection stays open between messages; `send_messages` works as Django's."""
-
-    def send_one(self, message: EmailMessage) -> str:
-        """Send one message and wait for the server to take it; returns its Message-ID."""
-        message_id = self.data_begin(message)
-        self.data_end()
-        return message_id
 
     def data_begin(self, message: EmailMessage) -> str:
         """MAIL, RCPT, DATA and the message itself, all but its end; returns the Message-ID."""
