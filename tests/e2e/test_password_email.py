@@ -88,6 +88,7 @@ def test_forgot_password_then_sign_in_and_the_old_link_is_dead(
     page.get_by_label("Email").fill(f"mo@{slug}.test")
     screenshot("forgot-password")
     page.get_by_role("button", name="Send reset link").click()
+    page.wait_for_url(live_app.url(slug, "/password/forgot/sent"))
     assert page.get_by_test_id("reset-sent").is_visible()
 
     link = link_in(email_to(smtp.mailbox, f"mo@{slug}.test"), "/password/reset/")
@@ -133,7 +134,8 @@ def test_an_admin_turns_passwords_off_for_people_linked_to_microsoft(
     switch = page.get_by_role("switch", name="Passwords for people linked to Microsoft")
     assert switch.get_attribute("aria-checked") == "true"
     switch.click()
-    page.wait_for_load_state()
+    # The same address before and after: wait for the page that shows the change.
+    page.locator('[data-testid="linked-passwords-switch"][aria-checked="false"]').wait_for()
     switch = page.get_by_role("switch", name="Passwords for people linked to Microsoft")
     assert switch.get_attribute("aria-checked") == "false"
     assert "now sign in with Microsoft only" in page.locator(".messages").inner_text()
