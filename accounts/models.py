@@ -22,6 +22,8 @@ class Organisation(TenantMixin):
     entra_connected_by = models.CharField(max_length=254, blank=True, default="")
     entra_connected_at = models.DateTimeField(null=True, blank=True)
     create_users_at_first_sign_in = models.BooleanField(default=False)
+    # While Microsoft sign-in is on: may people linked to Microsoft also use a password?
+    linked_people_may_use_passwords = models.BooleanField(default=True)
 
     auto_create_schema = False  # accounts.services.organisation_create clones the template
 

@@ -13,11 +13,22 @@ from accounts.services import Refused, audit_record, user_create
 from looop.mail.models import OutgoingEmail
 from looop.mail.services import email_queue, person_address
 
+MICROSOFT_ONLY_SIGN_IN = (
+    "{organisation} signs you in with Microsoft: choose “Sign in with Microsoft” below. "
+    "Password sign-in is turned off for people linked to Microsoft."
+)
+
 
 def microsoft_only(person: User, organisation: Organisation) -> bool:
-    """People linked to Microsoft in an organisation that has Microsoft sign-in on sign in
-    with Microsoft: they get no password links (their password lives with Microsoft)."""
-    return bool(organisation.microsoft_enabled and person.entra_oid)
+    """Whether this person signs in with Microsoft only: they are linked to Microsoft, the
+    organisation has Microsoft sign-in on, and it turned passwords off for linked people.
+    They get no password sign-in and no password links. While Microsoft sign-in is off the
+    switch has no effect, so nobody is left without a way in."""
+    return bool(
+        organisation.microsoft_enabled
+        and person.entra_oid
+        and not organisation.linked_people_may_use_passwords
+    )
 
 
 def _check_reachable(person: User) -> str:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from accounts.passwords import microsoft_only
 from looop.mail.selectors import last_invitation
 from looop.mail.services import person_address
 
@@ -26,6 +27,20 @@ def sign_in_status(*, person: User, organisation: Organisation) -> SignInStatus:
         )
     reachable = person_address(person) is not None
     if organisation.microsoft_enabled and person.entra_oid:
+        if microsoft_only(person, organisation):
+            return SignInStatus(
+                "microsoft",
+                "Microsoft linked",
+                "Signs in with Microsoft only: password sign-in and password resets are off "
+                "for people linked to Microsoft (Account › Authentication).",
+            )
+        if person.has_usable_password():
+            return SignInStatus(
+                "microsoft",
+                "Microsoft linked",
+                "Signs in with Microsoft, or with their email and password.",
+                action="reset" if reachable else "",
+            )
         return SignInStatus("microsoft", "Microsoft linked", "Signs in with Microsoft.")
     if person.has_usable_password():
         return SignInStatus(

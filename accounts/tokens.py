@@ -5,13 +5,16 @@ bound to the organisation, the person, their password hash and their session epo
 dies when the password is set (single use) or the person is deactivated.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import connection
-from django.utils.crypto import constant_time_compare
-from django.utils.http import base36_to_int
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import base36_to_int, int_to_base36
 
 from accounts.models import User
+from looop.mail.selectors import last_invitation
 
 
 class _PasswordLinkToken(PasswordResetTokenGenerator):
@@ -46,10 +49,34 @@ class _PasswordResetToken(_PasswordLinkToken):
 
 
 class _InvitationToken(_PasswordLinkToken):
+    """Also bound to one invitation (its email's id): only the newest invitation's link works,
+    so a re-sent invitation makes the earlier ones stop working."""
+
     key_salt = "looop.accounts.tokens.invitation"
 
     def max_age_seconds(self) -> int:
         return settings.INVITATION_DAYS * 24 * 3600
+
+    def make_invitation_token(self, user: User, invitation_id: object) -> str:
+        """The link of the invitation `invitation_id`, made when its email is sent."""
+        return self._make_token_with_timestamp(
+            user, self._num_seconds(self._now()), self.secret, invitation_id=invitation_id
+        )
+
+    def _make_token_with_timestamp(  # type: ignore[override]
+        self, user: User, timestamp: int, secret: Any, invitation_id: object = None
+    ) -> str:
+        """As Django's; a token is checked against the person's newest invitation."""
+        if invitation_id is None:
+            newest = last_invitation(person_id=user.pk)
+            invitation_id = newest.pk if newest is not None else "none"
+        digest = salted_hmac(
+            self.key_salt,
+            f"{self._make_hash_value(user, timestamp)}:{invitation_id}",
+            secret=secret,
+            algorithm=self.algorithm,
+        ).hexdigest()[::2]
+        return f"{int_to_base36(timestamp)}-{digest}"
 
 
 password_reset_token = _PasswordResetToken()

@@ -28,5 +28,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_account.microsoft_switch,
         name="account_microsoft_switch",
     ),
+    path(
+        "account/authentication/linked-passwords",
+        views_account.linked_passwords_switch,
+        name="account_linked_passwords_switch",
+    ),
     path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
 ]

@@ -18,6 +18,7 @@ from accounts.permissions import admin_required
 from accounts.seed_intent import seed_intent_set
 from accounts.selectors import audit_entries, organisation_get
 from accounts.services import Refused, organisation_microsoft_set
+from accounts.services.organisations import organisation_password_sign_in_set
 from looop.urls_util import org_url
 from scim.new_secret import secret_take
 from scim.selectors import scim_tokens_active_count
@@ -80,3 +81,25 @@ def microsoft_switch(request: HttpRequest) -> HttpResponse:
     if enabled and not organisation.entra_tenant_id:
         seed_intent_set(response, organisation=organisation, admin=request.user)
     return response
+
+
+@require_POST
+@admin_required
+def linked_passwords_switch(request: HttpRequest) -> HttpResponse:
+    """Whether people linked to Microsoft may also sign in with a password."""
+    value = request.POST.get("allowed")
+    if value not in ("0", "1"):
+        return HttpResponse("allowed must be 0 or 1.", status=400, content_type="text/plain")
+    allowed = value == "1"
+    organisation_password_sign_in_set(
+        organisation=_organisation(request),
+        linked_people_may_use_passwords=allowed,
+        actor=Actor.console(request.user),
+    )
+    messages.success(
+        request,
+        "People linked to Microsoft can also sign in with a password."
+        if allowed
+        else "People linked to Microsoft now sign in with Microsoft only.",
+    )
+    return HttpResponseRedirect(reverse("account_authentication"))

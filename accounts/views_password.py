@@ -76,7 +76,14 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
 
 
 def password_forgot_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/password_forgot_sent.html")
+    """The same page for every address. Whether passwords are off for people linked to
+    Microsoft is a fact about the organisation, not the address, so it may be said here;
+    the person it concerns gets the refusal itself by email (accounts/passwords.py)."""
+    organisation = _organisation(request)
+    linked_refused = (
+        organisation.microsoft_enabled and not organisation.linked_people_may_use_passwords
+    )
+    return render(request, "accounts/password_forgot_sent.html", {"linked_refused": linked_refused})
 
 
 class _LiveOnly:

@@ -24,6 +24,7 @@ MICROSOFT_NOT_SET_UP = (
 CONNECT_ACTION = "organisation.microsoft_connect"
 DISCONNECT_ACTION = "organisation.microsoft_disconnect"
 CREATION_ACTION = "organisation.microsoft_create_users"
+LINKED_PASSWORDS_ACTION = "organisation.microsoft_linked_passwords"
 
 
 def organisation_host(slug: str) -> str:
@@ -134,3 +135,26 @@ def organisation_sign_in_creation_set(
     Organisation.objects.filter(pk=organisation.pk).update(create_users_at_first_sign_in=enabled)
     organisation.create_users_at_first_sign_in = enabled
     audit_record(actor=actor, action=CREATION_ACTION, detail={"enabled": enabled})
+
+
+@transaction.atomic
+def organisation_password_sign_in_set(
+    *, organisation: Organisation, linked_people_may_use_passwords: bool, actor: Actor
+) -> None:
+    """The "Passwords for people linked to Microsoft" switch on Account > Authentication.
+
+    Off, while Microsoft sign-in is on: people linked to Microsoft sign in with Microsoft only
+    (no password sign-in, no reset links; accounts/passwords.py). It has no effect while
+    Microsoft sign-in is off, so that nobody is left without a way in.
+    """
+    allowed = linked_people_may_use_passwords
+    if organisation.linked_people_may_use_passwords == allowed:
+        return
+    Organisation.objects.filter(pk=organisation.pk).update(linked_people_may_use_passwords=allowed)
+    organisation.linked_people_may_use_passwords = allowed
+    audit_record(
+        actor=actor,
+        action=LINKED_PASSWORDS_ACTION,
+        target="passwords on" if allowed else "passwords off",
+        detail={"allowed": allowed},
+    )

@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 async def retry_stalled(timestamp: int) -> int:
     """Run again the jobs of workers that stopped sending heartbeats (killed, or lost their
     machine). Their work was never marked done, so it is redone; tasks with an outside
-    effect guard it with their own record (looop/mail/sending.py)."""
+    effect guard it with their own record. An email its worker had claimed is sent again,
+    with the same Message-ID, unless its record says sent (looop/mail/sending.py)."""
     stalled = await app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=settings.JOBS_STALLED_SECONDS
     )

@@ -19,6 +19,7 @@ class OutgoingEmail(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"  # claimed by a worker; see looop/mail/sending.py
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"  # gave up after the last attempt
 
@@ -33,6 +34,9 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
+    # The attempt under way: committed before the message goes to the server.
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

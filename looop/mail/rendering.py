@@ -22,7 +22,7 @@ def _links(record: OutgoingEmail, slug: str, person: User | None) -> dict[str, s
         return links
     uid = urlsafe_base64_encode(force_bytes(person.pk))
     if record.kind == OutgoingEmail.Kind.INVITATION:
-        token = invitation_token.make_token(person)
+        token = invitation_token.make_invitation_token(person, record.pk)
         links["set_password_url"] = org_url(slug, reverse("invitation_accept", args=[uid, token]))
     elif record.kind == OutgoingEmail.Kind.PASSWORD_RESET:
         token = password_reset_token.make_token(person)

@@ -1,15 +1,17 @@
-"""Django's SMTP backend, with the final step of a message's DATA left to the caller.
+"""Django's SMTP backend, kept open between messages, that tells a refusal from no answer.
 
-An SMTP server takes responsibility for a message only when it reads the line "." that ends
-DATA; if the connection drops before that, it discards the message (RFC 5321 §4.1.1.4).
-`data_begin` sends everything but that line, and `data_end` sends it. The sending job
-commits its "sent" record between the two (looop/mail/sending.py), so a worker that dies
-before the commit leaves neither a delivered message nor a record, and one that dies after
-it leaves both.
+An SMTP server takes responsibility for a message when it reads the line "." that ends DATA
+and answers 250 (RFC 5321 §4.1.1.4); a connection that drops before that line leaves it
+nothing. `data_begin` sends all of a message but that line and `data_end` sends it, so the
+sending job (looop/mail/sending.py) can do its database work before the server can take the
+message. Both raise `SmtpRefused` with the step and code when the server says no (the job
+retries 4xx and gives up on 5xx), and `data_end` raises `NoReply` when the whole message went
+out and no answer came back.
 """
 
 import contextlib
 import re
+import smtplib
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpBackend
@@ -58,7 +60,10 @@ class EmailBackend(DjangoSmtpBackend):
         """Send the line that ends DATA; the server's reply says whether it took the message."""
         assert self.connection is not None
         self.connection.send(b".\r\n")
-        code, reply = self.connection.getreply()
+        try:
+            code, reply = self.connection.getreply()
+        except (OSError, smtplib.SMTPException) as exc:  # it may or may not have the message
+            raise NoReply(f"no reply after the message ({exc or exc.__class__.__name__})") from exc
         if code != 250:
             raise _refused("end of DATA", code, reply)
 
@@ -68,6 +73,10 @@ class EmailBackend(DjangoSmtpBackend):
             with contextlib.suppress(Exception):
                 self.connection.sock.close()
             self.connection = None
+
+
+class NoReply(RuntimeError):
+    """The whole message went out, and the server did not answer: it may have taken it."""
 
 
 class SmtpRefused(RuntimeError):
@@ -82,4 +91,4 @@ def _refused(step: str, code: int, reply: bytes) -> SmtpRefused:
     return SmtpRefused(step, code, reply)
 
 
-__all__ = ["EmailBackend", "SmtpRefused"]
+__all__ = ["EmailBackend", "NoReply", "SmtpRefused"]

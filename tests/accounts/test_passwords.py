@@ -99,7 +99,9 @@ def test_forgot_in_another_organisation_finds_nobody(globex_client, bob):
 
 
 def test_forgot_for_a_microsoft_person_sends_a_refusal_without_a_link(acme_client, bob, acme):
-    Organisation.objects.filter(pk=acme.pk).update(microsoft_enabled=True)
+    Organisation.objects.filter(pk=acme.pk).update(
+        microsoft_enabled=True, linked_people_may_use_passwords=False
+    )
     with schema_context("acme"):
         User.objects.filter(pk=bob.pk).update(entra_tid="t" * 36, entra_oid="o" * 36)
     response = acme_client.post("/password/forgot", {"email": "bob@acme.test"})
@@ -226,6 +228,29 @@ def test_admin_adds_a_person_with_an_invitation(alice_client):
     signed = host_client("acme").post("/login", {"username": "dora@acme.test", "password": NEW})
     assert (signed.status_code, signed["Location"]) == (302, "/")
     assert "Password set" in alice_client.get(f"/people/{dora.pk}").content.decode()
+
+
+def test_a_re_sent_invitation_makes_the_earlier_links_stop_working(alice_client, scott):
+    assert alice_client.post(f"/people/{scott.pk}/invite").status_code == 302
+    first = link_in_last_email()
+    assert alice_client.post(f"/people/{scott.pk}/invite").status_code == 302
+    second = link_in_last_email()
+    with schema_context("acme"):
+        earlier = OutgoingEmail.objects.order_by("created").first()
+        late = email_build(earlier, organisation="acme")  # its job ran only after the re-send
+    late_link = re.search(r"http://[^/\s]+(/invitation/\S+)", late.body).group(1)
+    assert queued() == [("invitation", "scott@acme.test")] * 2
+    for dead in (first, late_link):
+        page = host_client("acme").get(dead, follow=True)
+        assert page.status_code == 200
+        assert "This link no longer works" in page.content.decode()
+    form = host_client("acme")
+    set_page = form.get(second, follow=True)
+    assert "Welcome to Acme" in set_page.content.decode()
+    done = form.post(set_page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    assert (done.status_code, done["Location"]) == (302, "/login")
+    with schema_context("acme"):
+        assert User.objects.get(pk=scott.pk).check_password(NEW)
 
 
 def test_adding_a_person_with_a_password_sends_no_invitation(alice_client):

@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.models import Organisation, User
 from looop.mail.models import OutgoingEmail
+from tests.conftest import PASSWORD
 from tests.e2e.console_steps import add_member, admin_email, sign_in
 from tests.jobs.mail_support import Mailbox, SmtpServer, worker_start, worker_stop
 
@@ -86,6 +88,7 @@ def test_forgot_password_then_sign_in_and_the_old_link_is_dead(
     page.get_by_label("Email").fill(f"mo@{slug}.test")
     screenshot("forgot-password")
     page.get_by_role("button", name="Send reset link").click()
+    page.wait_for_url(live_app.url(slug, "/password/forgot/sent"))
     assert page.get_by_test_id("reset-sent").is_visible()
 
     link = link_in(email_to(smtp.mailbox, f"mo@{slug}.test"), "/password/reset/")
@@ -115,3 +118,42 @@ def test_forgot_password_for_an_unknown_address_looks_the_same_and_sends_nothing
         assert list(OutgoingEmail.objects.values_list("to_address", flat=True)) == [
             f"kim@{slug}.test"
         ]
+
+
+def test_an_admin_turns_passwords_off_for_people_linked_to_microsoft(
+    live_app, live_org, browser, page, django_db_blocker, screenshot
+):
+    slug = live_org.schema_name
+    linked = add_member(django_db_blocker, slug, f"lin@{slug}.test")
+    with django_db_blocker.unblock():
+        Organisation.objects.filter(pk=live_org.pk).update(microsoft_enabled=True)
+        with schema_context(slug):
+            User.objects.filter(pk=linked.pk).update(entra_tid="t" * 36, entra_oid="o" * 36)
+    sign_in(page, live_app, slug, admin_email(slug))
+    page.goto(live_app.url(slug, "/account/authentication"))
+    switch = page.get_by_role("switch", name="Passwords for people linked to Microsoft")
+    assert switch.get_attribute("aria-checked") == "true"
+    switch.click()
+    # The same address before and after: wait for the page that shows the change.
+    page.locator('[data-testid="linked-passwords-switch"][aria-checked="false"]').wait_for()
+    switch = page.get_by_role("switch", name="Passwords for people linked to Microsoft")
+    assert switch.get_attribute("aria-checked") == "false"
+    assert "now sign in with Microsoft only" in page.locator(".messages").inner_text()
+    screenshot("linked-passwords-off")
+    page.goto(live_app.url(slug, f"/people/{linked.pk}"))
+    assert "Signs in with Microsoft only" in page.locator("main").inner_text()
+
+    person = browser.new_context().new_page()
+    person.goto(live_app.url(slug, "/login"))
+    person.get_by_label("Email").fill(f"lin@{slug}.test")
+    person.get_by_label("Password").fill(PASSWORD)
+    person.get_by_role("button", name="Sign in").click()
+    alert = person.get_by_role("alert").inner_text()
+    assert alert == (
+        f"Live {slug} signs you in with Microsoft: choose “Sign in with Microsoft” below. "
+        "Password sign-in is turned off for people linked to Microsoft."
+    )
+    assert person.url == live_app.url(slug, "/login")
+    person.context.close()
+    with django_db_blocker.unblock():
+        assert not Organisation.objects.get(pk=live_org.pk).linked_people_may_use_passwords

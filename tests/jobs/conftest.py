@@ -15,7 +15,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def mailbox(smtp_server):
     smtp_server.mailbox.received.clear()
-    smtp_server.mailbox.refuse_next = 0
+    smtp_server.mailbox.refuse_next = smtp_server.mailbox.silent_next = 0
     return smtp_server.mailbox
 
 

@@ -1,5 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) and real worker processes, for email tests."""
 
+import asyncio
 import email
 import os
 import subprocess
@@ -37,13 +38,18 @@ class Received:
 
 @dataclass
 class Mailbox:
-    """What the loopback server accepted. `refuse_next` answers 451 to that many messages."""
+    """What the loopback server accepted. `refuse_next` answers 451 to that many messages;
+    `silent_next` takes that many and answers only after `silent_seconds` (a client that
+    gave up waiting does not know it took them)."""
 
     received: list[Received] = field(default_factory=list)
     refuse_next: int = 0
+    silent_next: int = 0
+    silent_seconds: float = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+        silent = False
         with self.lock:
             if self.refuse_next > 0:
                 self.refuse_next -= 1
@@ -55,6 +61,11 @@ class Mailbox:
                     message=email.message_from_bytes(envelope.original_content),
                 )
             )
+            if self.silent_next > 0:
+                self.silent_next -= 1
+                silent = True
+        if silent:
+            await asyncio.sleep(self.silent_seconds)
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:

@@ -1,6 +1,7 @@
 """Email leaves only through jobs run by real worker processes, to a real SMTP server."""
 
 import time
+from collections import Counter
 
 import psycopg
 from django.db import transaction
@@ -10,6 +11,7 @@ from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from looop.mail.models import OutgoingEmail
+from looop.mail.sending import INTERRUPTED
 from looop.mail.services import email_queue
 from tests.conftest import test_database_url as database_url
 from tests.jobs.mail_support import worker_start, worker_stop
@@ -115,21 +117,24 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
     survivor = worker_start(smtp_server.port, "survivor", *args)
     try:
         mailbox.wait_for(lambda: len(mailbox.received), BATCH // 4, timeout=120)
-        in_flight: list[str] = []
-        while not in_flight and victim.poll() is None:  # kill it while it holds jobs
-            in_flight = _doing_jobs_of(victim_id)
+        while not _doing_jobs_of(victim_id) and victim.poll() is None:
+            time.sleep(0.001)  # kill it while it holds jobs
         victim.kill()  # SIGKILL: no clean-up of any kind
         killed_at = time.monotonic()
         victim.wait(10)
+        # What it held when it died: its jobs stay "doing" until the stalled check (3 s).
+        in_flight = _doing_jobs_of(victim_id)
         in_flight_ids = {f"<{i}@looop.localhost>" for i in in_flight}
         recovered_at = None
         deadline = time.monotonic() + 180
-        last_count, last_change = len(mailbox.received), time.monotonic()
-        # Until all arrived, or nothing new for 20 s (a message lost at the kill never comes).
-        while time.monotonic() < deadline and len(mailbox.received) < BATCH:
+        last_count, last_change = 0, time.monotonic()
+        # Until all arrived, or nothing new for 20 s.
+        while time.monotonic() < deadline:
             received = {r.message_id for r in mailbox.received}
             if recovered_at is None and in_flight_ids <= received:
                 recovered_at = time.monotonic()
+            if len(received) == BATCH:
+                break
             if len(received) != last_count:
                 last_count, last_change = len(received), time.monotonic()
             elif time.monotonic() - last_change > 20:
@@ -143,20 +148,28 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
         worker_stop(survivor)
         if victim.poll() is None:
             victim.kill()
-    delivered = [r.message_id for r in mailbox.received]
-    # Never twice. A kill that lands between a message's commit and its final line loses that
-    # message (looop/mail/sending.py chooses loss over a duplicate): only messages the victim
-    # held at the kill may be missing.
-    assert len(delivered) == len(set(delivered)), "a message was delivered twice"
-    assert set(delivered) <= expected
-    missing = expected - set(delivered)
-    assert len(missing) <= 4, f"{len(missing)} missing of {BATCH}"  # the victim's concurrency
+    delivered = Counter(r.message_id for r in mailbox.received)
+    assert set(delivered) == expected, f"{len(expected - set(delivered))} missing of {BATCH}"
+    # Nothing else is ever sent twice. A message the victim held is sent again by the other
+    # worker; if the kill fell between the server's 250 and the "sent" commit, the server had
+    # it already, and gets it a second time with the same Message-ID (looop/mail/sending.py).
+    twice = {message_id: n for message_id, n in delivered.items() if n > 1}
+    assert set(twice) <= in_flight_ids, "a message the killed worker did not hold came twice"
+    assert set(twice.values()) <= {2}
+    assert len(in_flight) <= 4  # the victim's concurrency
     with django_db_blocker.unblock():
         statuses = {status for status, _, _ in _records(slug).values()}
     assert statuses == {"sent"}
+    with django_db_blocker.unblock(), schema_context(slug):
+        noted = set(
+            OutgoingEmail.objects.filter(last_error=INTERRUPTED).values_list("pk", flat=True)
+        )
+    # Each message sent twice was re-claimed after the kill, and says so to admins.
+    assert {f"<{pk}@looop.localhost>" for pk in noted} >= set(twice)
+    assert {f"<{pk}@looop.localhost>" for pk in noted} <= in_flight_ids
     # Periodic jobs: both workers defer the stalled-job check every second, once per second.
     with psycopg.connect(database_url()) as db:
-        twice = db.execute(
+        doubled_periods = db.execute(
             "SELECT args->>'timestamp', count(*) FROM procrastinate_jobs"
             " WHERE task_name = 'jobs.retry_stalled' GROUP BY 1 HAVING count(*) > 1"
         ).fetchall()
@@ -164,7 +177,7 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
             "SELECT count(DISTINCT args->>'timestamp') FROM procrastinate_jobs"
             " WHERE task_name = 'jobs.retry_stalled'"
         ).fetchone()[0]
-    assert twice == []
+    assert doubled_periods == []
     assert periods >= 3
     from bench.cpu import calibration_ms
 
@@ -173,5 +186,5 @@ def test_two_workers_deliver_every_email_exactly_once_though_one_is_killed(
         f"\nemail jobs: {BATCH} in {finished - started:.1f} s"
         f" ({BATCH / (finished - started):.0f}/s with a kill),"
         f" {len(in_flight)} in flight at the kill, recovered {recovered_at - killed_at:.1f} s"
-        f" after it, {len(missing)} lost at the kill"
+        f" after it, {len(twice)} delivered twice (same Message-ID)"
     )

@@ -5,9 +5,11 @@ from types import SimpleNamespace
 import pytest
 from django_tenants.utils import schema_context
 
+from looop.mail import sending
 from looop.mail.models import OutgoingEmail
 from looop.mail.sending import email_send
 from looop.mail.services import email_queue
+from looop.mail.smtp import NoReply
 from tests.accounts.console_support import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,65 @@ def test_members_cannot_see_failed_emails(acme):
             actor=SYSTEM, user_name="m@acme.test", email="m@acme.test", password="x" * 20
         )
     assert signed_in("acme", member).get("/account/email").status_code == 403
+
+
+# --- Attempts that were cut off: never lost, sent again with the same Message-ID ---
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    sending._drop_backend()  # a connection cached by an earlier test has other settings
+    settings.EMAIL_BACKEND = "looop.mail.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    yield settings
+    sending._drop_backend()
+
+
+def test_an_attempt_whose_worker_died_is_sent_again_and_noted(smtp_settings, mailbox, acme):
+    with schema_context("acme"):
+        record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
+        sending._claim(str(record.pk))  # ... and the worker was killed here
+        assert OutgoingEmail.objects.get(pk=record.pk).status == "sending"
+    assert run_job(str(record.pk), attempts=1) == "sent"
+    assert [r.message_id for r in mailbox.received] == [f"<{record.pk}@looop.localhost>"]
+    with schema_context("acme"):
+        row = OutgoingEmail.objects.get(pk=record.pk)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, sending.INTERRUPTED)
+
+
+def test_a_silent_server_gets_the_message_again_with_the_same_message_id(
+    smtp_settings, mailbox, acme
+):
+    smtp_settings.EMAIL_TIMEOUT = 1
+    mailbox.silent_next, mailbox.silent_seconds = 1, 2
+    with schema_context("acme"):
+        record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
+    with pytest.raises(NoReply):
+        run_job(str(record.pk))
+    with schema_context("acme"):
+        row = OutgoingEmail.objects.get(pk=record.pk)
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert row.last_error == (
+        "Delivery uncertain: no reply after the message"
+        " (Connection unexpectedly closed: timed out);"
+        " sent again with the same Message-ID"
+    )
+    assert run_job(str(record.pk), attempts=1) == "sent"
+    message_id = f"<{record.pk}@looop.localhost>"
+    assert [r.message_id for r in mailbox.received] == [message_id, message_id]
+    with schema_context("acme"):
+        assert OutgoingEmail.objects.get(pk=record.pk).status == "sent"
+
+
+def test_an_attempt_overtaken_by_a_newer_claim_sends_nothing(smtp_settings, mailbox, acme):
+    with schema_context("acme"):
+        record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
+        slow = sending._claim(str(record.pk))  # a worker taken for dead, still alive
+        fresh = sending._claim(str(record.pk))  # the job run again elsewhere
+        assert sending._send_claimed(str(record.pk), slow) == "taken over"
+        assert mailbox.received == []
+        assert sending._send_claimed(str(record.pk), fresh) == "sent"
+        assert sending._claim(str(record.pk)) is None  # sent: no attempt after it
+        row = OutgoingEmail.objects.get(pk=record.pk)
+    assert [r.message_id for r in mailbox.received] == [f"<{record.pk}@looop.localhost>"]
+    assert (row.status, row.attempts, row.claim) == ("sent", 2, fresh)
