@@ -7,6 +7,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.selectors import organisation_get
+from accounts.selectors_home import home_setup
+
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
@@ -28,4 +31,10 @@ class SignInView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html")
+    """Everyone's home; an admin's shows the setup checklist, or a summary once it is done."""
+    context = {}
+    if request.user.is_admin:
+        organisation = organisation_get(slug=request.tenant.schema_name)
+        if organisation is not None:
+            context["setup"] = home_setup(organisation=organisation)
+    return render(request, "accounts/home.html", context)
