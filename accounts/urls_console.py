@@ -34,6 +34,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="account_token_reset",
     ),
     path("account/provisioning", views_account.provisioning, name="account_provisioning"),
+    path(
+        "account/provisioning/activity.csv",
+        views_account.provisioning_export,
+        name="account_provisioning_export",
+    ),
     path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
     path(
         "account/provisioning/tokens",

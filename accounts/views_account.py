@@ -11,12 +11,19 @@ import time
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from accounts.csv_export import csv_stream
 from accounts.forms import TokenCreateForm
 from accounts.models import Organisation
 from accounts.paging import page_of
@@ -24,16 +31,27 @@ from accounts.permissions import admin_required
 from accounts.selectors import (
     audit_entries,
     organisation_get,
-    provisioning_events,
     provisioning_summary,
     scim_token_get,
     scim_tokens,
     scim_tokens_active_count,
 )
 from accounts.services import ConsoleRefused, organisation_microsoft_set
+from looop.input_limits import InputRefused
 from looop.urls_util import org_url
 from scim.models import ScimToken
 from scim.selectors import rejected_requests_by_hour
+from scim.selectors_activity import (
+    EXPORT_HEADER,
+    METHODS,
+    RESOURCES,
+    STATUS_CLASSES,
+    ActivityFilter,
+    ActivityFilterRefused,
+    activity_events,
+    activity_export_rows,
+    activity_rows,
+)
 from scim.services import token_create, token_reset, token_revoke
 from sso.config import microsoft_missing_settings
 
@@ -137,14 +155,27 @@ def token_reset_view(request: HttpRequest) -> HttpResponse:
 # --- Account > Provisioning ---
 
 
+def _activity_filter(request: HttpRequest) -> ActivityFilter:
+    try:
+        return ActivityFilter.from_query(request.GET)
+    except ActivityFilterRefused as exc:
+        raise InputRefused(str(exc), kind="syntax") from None
+
+
 def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    errors_only = request.GET.get("errors") == "1"
+    filters = _activity_filter(request)
+    events = page_of(activity_events(filters=filters), request, EVENTS_PER_PAGE)
     return {
         "scim_endpoint": _scim_endpoint(_organisation(request)),
         "tokens": scim_tokens()[:100],
         "summary": provisioning_summary(),
-        "events": page_of(provisioning_events(errors_only=errors_only), request, EVENTS_PER_PAGE),
-        "errors_only": errors_only,
+        "events": events,
+        "activity": activity_rows(list(events.object_list)),
+        "filters": filters,
+        "errors_only": filters.status == "errors",
+        "status_choices": list(STATUS_CLASSES),
+        "method_choices": METHODS,
+        "resource_choices": list(RESOURCES),
         "rejected_hours": rejected_requests_by_hour(hours=24),
         "audit": audit_entries(actions=TOKEN_AUDIT)[:10],
         "form": TokenCreateForm(),
@@ -156,6 +187,17 @@ def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 def provisioning(request: HttpRequest) -> HttpResponse:
     context = _provisioning_context(request, **_secret_take(request))
     return _render_once(request, "console/provisioning.html", context)
+
+
+@admin_required
+def provisioning_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered provisioning activity as CSV, streamed."""
+    filters = _activity_filter(request)
+    return csv_stream(
+        filename=f"provisioning-{request.tenant.schema_name}.csv",
+        header=EXPORT_HEADER,
+        rows=lambda: activity_export_rows(filters=filters),
+    )
 
 
 @require_POST

@@ -54,3 +54,21 @@
     });
   });
 })();
+
+/* Provisioning activity: each event's row opens to show its request and error. Without
+ * JavaScript the details stay visible under each row. */
+(function () {
+  "use strict";
+  document.querySelectorAll(".event-toggle").forEach(function (button) {
+    var detail = document.getElementById(button.getAttribute("aria-controls"));
+    if (!detail) { return; }
+    detail.hidden = true;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.querySelector("[aria-hidden]").textContent = open ? "▾" : "▸";
+      detail.hidden = !open;
+    });
+  });
+})();
