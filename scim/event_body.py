@@ -38,11 +38,17 @@ def redact(value: Any, depth: int = 0) -> Any:
 
 
 def body_for_log(data: Any) -> str:
-    """The parsed body as JSON text for the provisioning log, or "" when there is none."""
+    """The parsed body as JSON text for the provisioning log, or "" when there is none.
+
+    Bodies that name no secret anywhere (nearly all that Entra sends) are dumped once and not
+    walked: about 20 µs for a 1 KB user instead of 120 µs (docs/performance.md)."""
     if data is None or data == {} or data == []:
         return ""
     try:
-        text = json.dumps(redact(data), ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        lowered = text.lower()
+        if any(word in lowered for word in SECRET_WORDS):
+            text = json.dumps(redact(data), ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError):  # not JSON-shaped (never from the SCIM parsers)
         return ""
     if len(text) > BODY_MAX_CHARS:
