@@ -72,3 +72,15 @@
     });
   });
 })();
+
+/* Filter forms leave out the fields left empty, so the URL names only the filter in use. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form.filters[method=get]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("input[name], select[name]").forEach(function (field) {
+        if (field.value === "") { field.disabled = true; }
+      });
+    });
+  });
+})();

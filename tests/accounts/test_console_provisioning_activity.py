@@ -186,3 +186,12 @@ def test_members_cannot_export(bob_client):
     response = bob_client.get("/account/provisioning/activity.csv")
     assert response.status_code == 403
     assert "secret detail" not in response.content.decode()
+
+
+def test_export_stops_at_its_cap_newest_first(alice_client, monkeypatch):
+    monkeypatch.setattr("scim.selectors_activity.EXPORT_MAX_ROWS", 5)
+    monkeypatch.setattr("scim.selectors_activity.EXPORT_BATCH", 2)
+    for i in range(8):
+        event(200, minutes_ago=10 - i, path=f"/scim/v2/Users/{i}")
+    rows = export(alice_client)
+    assert [r[2] for r in rows[1:]] == [f"/scim/v2/Users/{i}" for i in (7, 6, 5, 4, 3)]

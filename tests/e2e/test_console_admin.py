@@ -94,7 +94,7 @@ def test_people_and_groups_pages(live_app, live_org, page, screenshot, django_db
         sales = Group.objects.create(display_name="Sales team", external_id="a1b2c3")
         Membership.objects.bulk_create([Membership(group=sales, user=p) for p in people])
     sign_in(page, live_app, slug, admin_email(slug))
-    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="People", exact=True).click()
     assert page.locator("[data-testid=people] tbody tr").count() == 4
     screenshot("people")
     page.get_by_label("Search", exact=True).fill("hopper")
