@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from accounts.models import Organisation
-from accounts.selectors import ProvisioningSummary, provisioning_summary, scim_tokens_active_count
+from scim.selectors import ProvisioningSummary, provisioning_summary, scim_tokens_active_count
 
 
 @dataclass(frozen=True)

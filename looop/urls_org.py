@@ -12,6 +12,7 @@ urlpatterns = [
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),
+    path("", include("scim.urls_console")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.
