@@ -2,10 +2,17 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accounts import views_account, views_groups, views_help, views_people
+from accounts import (
+    views_account,
+    views_groups,
+    views_help,
+    views_people,
+    views_people_export,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("people", views_people.people_list, name="people_list"),
+    path("people/export.csv", views_people_export.people_export, name="people_export"),
     path("people/new", views_people.person_create, name="person_create"),
     path("people/<uuid:user_id>", views_people.person_detail, name="person_detail"),
     path("people/<uuid:user_id>/edit", views_people.person_edit, name="person_edit"),

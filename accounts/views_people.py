@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.actors import Actor
 from accounts.forms import PersonCreateForm, PersonEditForm
 from accounts.models import User
-from accounts.paging import page_of, search_query
+from accounts.paging import page_of
 from accounts.passwords import person_create_invited
 from accounts.permissions import admin_required
 from accounts.selectors import (
@@ -21,8 +21,8 @@ from accounts.selectors import (
     organisation_get,
     user_get,
     user_groups,
-    users_search,
 )
+from accounts.selectors_people import PeopleFilter, people_filtered, people_list_choices
 from accounts.services import (
     Refused,
     user_create,
@@ -50,9 +50,12 @@ def _back_to(person: User) -> HttpResponseRedirect:
 
 @admin_required
 def people_list(request: HttpRequest) -> HttpResponse:
-    query = search_query(request)
-    page = page_of(users_search(query=query), request, PEOPLE_PER_PAGE)
-    return render(request, "console/people_list.html", {"page": page, "query": query})
+    """People, filtered and sorted as the URL says (accounts.selectors_people)."""
+    filters = PeopleFilter.from_query(request.GET)
+    page = page_of(people_filtered(filters=filters), request, PEOPLE_PER_PAGE)
+    context = {"page": page, "query": filters.q, "filters": filters}
+    context.update(people_list_choices(filters=filters))
+    return render(request, "console/people_list.html", context)
 
 
 @login_required

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
-from accounts.selectors import organisation_get
-from accounts.slugs import InvalidSlug, slug_validate
+from accounts.selectors_find import organisation_find
 from looop.urls_util import org_url
 
 
@@ -13,23 +12,34 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "public/landing.html")
 
 
+FIND_MAX_CHARS = 200
+
+
 def find_organisation(request: HttpRequest) -> HttpResponse:
-    slug = (request.POST.get("slug") or request.GET.get("slug") or "").strip().lower()
-    error = ""
+    """Accepts the organisation's address (`acme`, `acme.looop.co`) or its name when no other
+    organisation has that name."""
+    text = (request.POST.get("slug") or request.GET.get("slug") or "").strip()
+    error, status = "", 200
     if request.method == "POST":
-        try:
-            slug_validate(slug)
-        except InvalidSlug:
-            error = "That is not a valid organisation name. Check the address your admin gave you."
+        if len(text) > FIND_MAX_CHARS:
+            error, status = f"That is longer than {FIND_MAX_CHARS} characters.", 400
         else:
-            if organisation_get(slug=slug) is not None:
+            slug, matches = organisation_find(text=text)
+            if slug is not None:
                 return HttpResponseRedirect(org_url(slug, "/login"))
-            error = f"We couldn't find an organisation called '{slug}'."
-    status = 404 if error.startswith("We couldn't") else 200 if not error else 400
+            if matches > 1:
+                error = (
+                    f"Several organisations are called '{text}'. Enter your organisation's "
+                    "address instead: ask your admin for it."
+                )
+                status = 400
+            else:
+                error = f"We couldn't find an organisation at that address or called '{text}'."
+                status = 404
     return render(
         request,
         "public/find_organisation.html",
-        {"slug": slug, "error": error, "base_domain": settings.BASE_DOMAIN},
+        {"slug": text, "error": error, "base_domain": settings.BASE_DOMAIN},
         status=status,
     )
 

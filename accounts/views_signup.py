@@ -3,6 +3,8 @@
 Both are rate-limited per client address with a cache counter (see accounts/throttle.py).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -11,6 +13,7 @@ from django.shortcuts import render
 from accounts.forms import SignupForm
 from accounts.selectors import organisation_slug_available
 from accounts.services import organisation_create
+from accounts.signup_welcome import WELCOME_PATH, welcome_ticket
 from accounts.slugs import InvalidSlug, slug_normalise, slug_validate
 from accounts.throttle import signup_allowed, signup_refund, slug_check_allowed
 from looop.urls_util import org_url
@@ -31,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            organisation, _ = organisation_create(
+            organisation, admin = organisation_create(
                 slug=data["slug"],
                 name=data["name"],
                 admin_email=data["email"],
@@ -42,7 +45,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:  # taken a moment ago, or an invalid slug or name
             form.add_error("slug" if "slug" in str(exc) else None, str(exc))
         else:
-            return HttpResponseRedirect(org_url(organisation.schema_name, "/login"))
+            # Signed in on the organisation's host, welcomed, with the setup checklist.
+            response = HttpResponseRedirect("/")
+            ticket = welcome_ticket(response=response, slug=organisation.schema_name, user=admin)
+            response["Location"] = org_url(
+                organisation.schema_name, f"{WELCOME_PATH}?{urlencode({'ticket': ticket})}"
+            )
+            return response
     signup_refund(request)  # only completed sign-ups count against the limit
     return render(request, "console/signup.html", context, status=400)
 

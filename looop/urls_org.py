@@ -1,6 +1,5 @@
 """URLs of an organisation's host."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views_auth
@@ -8,7 +7,8 @@ from accounts import views_auth
 urlpatterns = [
     path("", views_auth.home, name="home"),
     path("login", views_auth.SignInView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("logout", views_auth.SignOutView.as_view(), name="logout"),
+    path("welcome", views_auth.welcome, name="signup_welcome"),
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),

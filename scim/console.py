@@ -9,25 +9,43 @@ in a cache either.
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from accounts.csv_export import csv_stream
 from accounts.forms import TokenCreateForm
 from accounts.paging import page_of
 from accounts.permissions import admin_required
 from accounts.selectors import audit_entries
 from accounts.views_account import scim_endpoint
+from looop.input_limits import InputRefused
 from scim.new_secret import secret_keep, secret_take
 from scim.selectors import (
-    provisioning_events,
     provisioning_summary,
     rejected_requests_by_hour,
     scim_token_get,
     scim_tokens,
     scim_tokens_active_count,
+)
+from scim.selectors_activity import (
+    EXPORT_HEADER,
+    METHODS,
+    RESOURCES,
+    STATUS_CLASSES,
+    ActivityFilter,
+    ActivityFilterRefused,
+    activity_events,
+    activity_export_rows,
+    activity_rows,
 )
 from scim.services import token_create, token_reset, token_revoke
 
@@ -56,14 +74,27 @@ def token_reset_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/token_reset_confirm.html", context)
 
 
+def _activity_filter(request: HttpRequest) -> ActivityFilter:
+    try:
+        return ActivityFilter.from_query(request.GET)
+    except ActivityFilterRefused as exc:
+        raise InputRefused(str(exc), kind="syntax") from None
+
+
 def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    errors_only = request.GET.get("errors") == "1"
+    filters = _activity_filter(request)
+    events = page_of(activity_events(filters=filters), request, EVENTS_PER_PAGE)
     return {
         "scim_endpoint": scim_endpoint(request),
         "tokens": scim_tokens()[:100],
         "summary": provisioning_summary(),
-        "events": page_of(provisioning_events(errors_only=errors_only), request, EVENTS_PER_PAGE),
-        "errors_only": errors_only,
+        "events": events,
+        "activity": activity_rows(list(events.object_list)),
+        "filters": filters,
+        "errors_only": filters.status == "errors",
+        "status_choices": list(STATUS_CLASSES),
+        "method_choices": METHODS,
+        "resource_choices": list(RESOURCES),
         "rejected_hours": rejected_requests_by_hour(hours=24),
         "audit": audit_entries(actions=TOKEN_AUDIT)[:10],
         "form": TokenCreateForm(),
@@ -75,6 +106,17 @@ def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 def provisioning(request: HttpRequest) -> HttpResponse:
     context = _provisioning_context(request, **secret_take(request))
     return _render_once(request, "console/provisioning.html", context)
+
+
+@admin_required
+def provisioning_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered provisioning activity as CSV, streamed."""
+    filters = _activity_filter(request)
+    return csv_stream(
+        filename=f"provisioning-{request.tenant.schema_name}.csv",
+        header=EXPORT_HEADER,
+        rows=lambda: activity_export_rows(filters=filters),
+    )
 
 
 @require_POST

@@ -34,7 +34,7 @@ logger = logging.getLogger("looop.scim")
 
 EVENT_FIELDS = (
     "at", "token", "token_name", "method", "path", "resource_type", "resource_id", "status",
-    "scim_type", "detail", "duration_ms",
+    "scim_type", "detail", "duration_ms", "body",
 )  # fmt: skip
 EVENT_COLUMNS = ", ".join(ProvisioningEvent._meta.get_field(name).column for name in EVENT_FIELDS)
 BATCH_WAKE = 500  # a queue this long is written at once, not at the next tick
@@ -74,12 +74,13 @@ def event_row(
     resource_id: str = "",
     scim_type: str = "",
     detail: str = "",
+    body: str = "",
 ) -> tuple[Any, ...]:
     """One event's values, in EVENT_FIELDS order, with its text made storable."""
     return (
         at, token_id, _text_safe(token_name), _text_safe(method), _text_safe(path),
         resource_type, _text_safe(resource_id), status, scim_type, _text_safe(detail),
-        duration_ms,
+        duration_ms, _text_safe(body),
     )  # fmt: skip
 
 

@@ -52,6 +52,8 @@ class ProvisioningEvent(models.Model):
     scim_type = models.CharField(max_length=32, blank=True, default="")
     detail = models.TextField(blank=True, default="")
     duration_ms = models.FloatField()
+    # The request body with secrets removed, at most scim.event_body.BODY_MAX_CHARS.
+    body = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-at"]

@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("account/provisioning", console.provisioning, name="account_provisioning"),
     path(
+        "account/provisioning/activity.csv",
+        console.provisioning_export,
+        name="account_provisioning_export",
+    ),
+    path(
         "account/provisioning/tokens",
         console.token_create_view,
         name="account_token_create",

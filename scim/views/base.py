@@ -28,6 +28,7 @@ from looop.observability import note_actor
 from scim import fairness
 from scim.attributes import Projection
 from scim.errors import ScimError, invalid_syntax
+from scim.event_body import body_for_log
 from scim.listing import ListParams
 from scim.models import ScimToken
 from scim.services import event_submit, rejected_request_count
@@ -134,6 +135,7 @@ class ScimView(APIView):
             "scim_type": (error.scim_type or "") if error else "",
             "detail": error.detail[:2000] if error else "",
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "body": self._log_body(),
         }
         try:
             if connection.in_atomic_block:  # keep an enclosing transaction usable on failure
@@ -143,6 +145,15 @@ class ScimView(APIView):
                 event_submit(**fields)
         except DatabaseError:
             logger.warning("Could not record the provisioning event for %s", fields["path"])
+
+    def _log_body(self) -> str:
+        """The body as parsed for the view, redacted and capped; never parsed for the log
+        alone (a body the view did not read, or could not parse, is not kept)."""
+        drf_request = getattr(self, "request", None)
+        if drf_request is None or drf_request.method not in ("POST", "PUT", "PATCH"):
+            return ""
+        data = getattr(drf_request, "_full_data", None)
+        return body_for_log(data) if isinstance(data, (dict, list)) else ""
 
     # --- helpers for endpoints ----------------------------------------------------------
 

@@ -54,3 +54,33 @@
     });
   });
 })();
+
+/* Provisioning activity: each event's row opens to show its request and error. Without
+ * JavaScript the details stay visible under each row. */
+(function () {
+  "use strict";
+  document.querySelectorAll(".event-toggle").forEach(function (button) {
+    var detail = document.getElementById(button.getAttribute("aria-controls"));
+    if (!detail) { return; }
+    detail.hidden = true;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.querySelector("[aria-hidden]").textContent = open ? "▾" : "▸";
+      detail.hidden = !open;
+    });
+  });
+})();
+
+/* Filter forms leave out the fields left empty, so the URL names only the filter in use. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form.filters[method=get]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("input[name], select[name]").forEach(function (field) {
+        if (field.value === "") { field.disabled = true; }
+      });
+    });
+  });
+})();

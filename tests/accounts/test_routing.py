@@ -71,7 +71,10 @@ def test_find_your_organisation_sends_you_to_its_sign_in(public_client):
 def test_find_your_organisation_explains_unknown_and_invalid_names(public_client):
     unknown = public_client.post("/find", {"slug": "nosuchorg"})
     assert unknown.status_code == 404
-    assert b"We couldn&#x27;t find an organisation called &#x27;nosuchorg&#x27;" in unknown.content
+    assert (
+        b"We couldn&#x27;t find an organisation at that address or called &#x27;nosuchorg&#x27;"
+        in unknown.content
+    )
     invalid = public_client.post("/find", {"slug": "not valid!"})
-    assert invalid.status_code == 400
-    assert b"not a valid organisation name" in invalid.content
+    assert invalid.status_code == 404
+    assert b"called &#x27;not valid!&#x27;" in invalid.content

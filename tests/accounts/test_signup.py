@@ -41,10 +41,10 @@ def test_form_has_labelled_fields_and_an_external_script(public_client):
     assert "/static/looop/signup." in body
 
 
-def test_sign_up_creates_the_organisation_and_lands_on_its_sign_in(public_client):
+def test_sign_up_creates_the_organisation_and_lands_on_its_host(public_client):
     response = public_client.post("/signup", GOOD)
     assert response.status_code == 302
-    assert response["Location"] == "http://initech.looop.localhost/login"
+    assert response["Location"].startswith("http://initech.looop.localhost/welcome?ticket=")
     organisation = Organisation.objects.get(schema_name="initech")
     assert organisation.name == "Initech Ltd"
     assert Domain.objects.get(tenant=organisation).domain == "initech.looop.localhost"
@@ -65,7 +65,7 @@ def test_sign_up_creates_the_organisation_and_lands_on_its_sign_in(public_client
 
 def test_slug_is_lower_cased(public_client):
     response = public_client.post("/signup", {**GOOD, "slug": " InitTech "})
-    assert response["Location"] == "http://inittech.looop.localhost/login"
+    assert response["Location"].startswith("http://inittech.looop.localhost/welcome?ticket=")
 
 
 @pytest.mark.parametrize(

@@ -94,11 +94,11 @@ def test_people_and_groups_pages(live_app, live_org, page, screenshot, django_db
         sales = Group.objects.create(display_name="Sales team", external_id="a1b2c3")
         Membership.objects.bulk_create([Membership(group=sales, user=p) for p in people])
     sign_in(page, live_app, slug, admin_email(slug))
-    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="People", exact=True).click()
     assert page.locator("[data-testid=people] tbody tr").count() == 4
     screenshot("people")
-    page.get_by_label("Search people").fill("hopper")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Search", exact=True).fill("hopper")
+    page.get_by_role("button", name="Filter").click()
     assert page.locator("[data-testid=people] tbody tr").count() == 1
     page.get_by_role("link", name="Grace Hopper").click()
     assert page.get_by_test_id("scim-managed").is_visible()
@@ -117,7 +117,9 @@ def test_people_and_groups_pages(live_app, live_org, page, screenshot, django_db
     page.get_by_role("button", name="Change role").click()
     assert page.get_by_test_id("role").inner_text() == "Admin"
     assert "changed the role of new@" in page.get_by_test_id("audit").inner_text()
-    page.get_by_role("button", name="Deactivate").click()
+    page.get_by_text("Deactivate…").click()  # asks first
+    assert page.get_by_test_id("status").inner_text() == "Active"
+    page.get_by_role("button", name="Yes, deactivate Newt Comer").click()
     assert page.get_by_test_id("status").inner_text() == "Deactivated"
     screenshot("person")
 

@@ -1,4 +1,5 @@
-"""Flow 8: sign-up on the public host creates an organisation and lands on its sign-in page."""
+"""Flow 8: sign-up on the public host creates an organisation; its admin arrives signed in on
+the organisation's host, welcomed, with the setup checklist."""
 
 import uuid
 
@@ -37,8 +38,20 @@ def test_sign_up_creates_an_organisation(live_app, live_org, page, screenshot, d
     page.get_by_label("Password").fill("golden ticket 1971")
     screenshot("signup")
     page.get_by_role("button", name="Create organisation").click()
-    page.wait_for_url(live_app.url(slug, "/login"))
-    assert page.get_by_role("heading", name=f"Sign in to {name}").is_visible()
+    page.wait_for_url(live_app.url(slug, "/"))  # through /welcome, signed in there
+    assert page.get_by_role("status").inner_text() == (
+        f"Welcome to Looop, charlie@{slug}.test! {name} is ready. The checklist below takes"
+        " you through connecting Microsoft Entra ID."
+    )
+    assert page.get_by_test_id("org-name").inner_text() == name
+    assert page.get_by_test_id("checklist").is_visible()
+    assert page.get_by_test_id("checklist").get_by_text("0 of 4 done").is_visible()
+    screenshot("signup-welcome")
+    assert page.context.cookies(live_app.url(slug, "/welcome")) == [
+        c
+        for c in page.context.cookies(live_app.url(slug, "/welcome"))
+        if c["name"] != "looop_welcome"
+    ]  # the binding cookie is spent
 
     with django_db_blocker.unblock():
         organisation = Organisation.objects.get(schema_name=slug)
@@ -47,6 +60,7 @@ def test_sign_up_creates_an_organisation(live_app, live_org, page, screenshot, d
     assert organisation.name == name
     assert (admin.user_name, admin.role) == (f"charlie@{slug}.test", "admin")
 
+    page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_app, slug, f"charlie@{slug}.test", "golden ticket 1971")
     assert page.get_by_test_id("org-name").inner_text() == name
 
