@@ -107,7 +107,7 @@ def test_a_large_response_releases_memory_once_closed(wsgi, acme_token, big_grou
     _, body = serve(wsgi, f"/scim/v2/Groups/{big_group.pk}", acme_token)
     assert len(body) > 100_000 and len(calls) == 1
     serve(wsgi, "/scim/v2/ServiceProviderConfig", acme_token)
-    assert len(calls) == 1  # a small response leaves the collector and the heap alone
+    assert len(calls) == 1  # a small response leaves its connection and the heap alone
 
 
 def test_make_serve_recycles_its_workers():
