@@ -3,7 +3,7 @@
 A user's groups and a group's members come back in the same query as the rows, so a page
 of 200 users is one query, not 201: for whole user documents, aggregated once for the page
 (scim/user_json.py); otherwise as a correlated subquery. A group's members come back as the
-JSON text of its `members` array, rendered by PostgreSQL (see `_GROUP_MEMBERS`). When
+JSON text of its `members` array, rendered by PostgreSQL (`_GROUP_MEMBERS_SQL`). When
 `members` is not wanted, the membership table is not touched.
 """
 
