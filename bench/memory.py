@@ -5,8 +5,9 @@
 Starts one gunicorn worker (gthread, 2 threads, production settings, no --max-requests),
 reads its resident size (VmRSS) before the first GET, after each GET and after an idle
 pause, and prints the figures as JSON. `--baseline` then runs the same server without
-`scim.response_memory` (cycles cut, heap trimmed), to compare (A/B); it grows by tens of MB per
-GET, so it makes fewer (`--baseline-gets`).
+`scim.response_memory`'s release (cycles cut; connection closed and heap trimmed after a large
+response), to compare (A/B); it grows by tens of MB per GET, so it makes fewer
+(`--baseline-gets`). Both keep glibc's mmap threshold at 1 MiB (`malloc_tune`, at start-up).
 """
 
 import argparse

@@ -14,7 +14,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from accounts.models import Domain, Organisation
 from looop.csp import ContentSecurityPolicyMiddleware
-from looop.urls_util import public_url
+from looop.urls_util import org_url, public_url
 
 ROUTING_KEY = "looop:route:{host}"
 SCIM_PREFIX = "/scim/v2"
@@ -65,6 +65,8 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         except Exception:  # DisallowedHost and malformed Host headers
             return self.unknown_host(request, None, status=400)
         if hostname == settings.BASE_DOMAIN:
+            if is_scim_path(request.path_info):  # Entra pointed at the bare domain
+                return self.unknown_host(request, hostname, status=404)
             request.tenant = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
@@ -90,6 +92,9 @@ class CachedTenantMiddleware(TenantMainMiddleware):
             from scim.errors import ScimError  # the SCIM app imports models
 
             detail = f"There is no organisation at {hostname or 'this host'}."
+            if hostname == settings.BASE_DOMAIN:
+                example = org_url("<organisation>", SCIM_PREFIX)
+                detail = f"SCIM lives on each organisation's own host, such as {example}."
             response: HttpResponse = JsonResponse(
                 ScimError(status, detail).body(), status=status, content_type=SCIM_MEDIA_TYPE
             )

@@ -110,10 +110,10 @@ def _equality(params: ListParams, resource: Resource) -> Equality | None:
     return simple_equality(params.filter, resource)
 
 
-def _queryset(resource: Resource, projection: Projection) -> Any:
+def _queryset(resource: Resource, projection: Projection, base_url: str) -> Any:
     if resource == "User":
         return selectors.users_for_scim(with_groups=projection.wants("groups"))
-    return selectors.groups_for_scim(with_members=projection.wants("members"))
+    return selectors.groups_for_scim(with_members=projection.wants("members"), base_url=base_url)
 
 
 def _render(resource: Resource, row: Any, base_url: str, projection: Projection) -> dict:
@@ -130,12 +130,17 @@ def resource_list(params: ListParams, *, resource: Resource, base_url: str) -> d
     if equality is not None:
         related = params.projection.wants("groups" if resource == "User" else "members")
         page = selectors.lookup_page(
-            resource, equality=equality, related=related, offset=offset, limit=limit
+            resource,
+            equality=equality,
+            related=related,
+            offset=offset,
+            limit=limit,
+            base_url=base_url,
         )
     else:
         where = _where(params, resource)
         page = selectors.page_get(
-            _queryset(resource, params.projection),
+            _queryset(resource, params.projection, base_url),
             count_qs=selectors.users_live() if resource == "User" else Group.objects.all(),
             where=where,
             order_by=_order(params, resource),
@@ -191,7 +196,7 @@ def root_search(params: ListParams, *, base_url: str) -> dict[str, Any]:
     offset, remaining, total = params.start_index - 1, params.count, 0
     resources: list[dict] = []
     for resource, where in wheres.items():
-        qs = _queryset(resource, params.projection).filter(where)
+        qs = _queryset(resource, params.projection, base_url).filter(where)
         count_qs = selectors.users_live() if resource == "User" else Group.objects.all()
         count = count_qs.filter(where).count()
         total += count

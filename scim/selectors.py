@@ -2,13 +2,15 @@
 
 A user's groups and a group's members come back in the same query as the rows, so a page
 of 200 users is one query, not 201: for whole user documents, aggregated once for the page
-(scim/user_json.py); otherwise as a correlated jsonb_agg subquery. When `members` is not
-wanted, the membership table is not touched.
+(scim/user_json.py); otherwise as a correlated subquery. A group's members come back as the
+JSON text of its `members` array, rendered by PostgreSQL (`_GROUP_MEMBERS_SQL`). When
+`members` is not wanted, the membership table is not touched.
 """
 
+import json
 import uuid
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -16,7 +18,17 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    CharField,
+    F,
+    Func,
+    JSONField,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -73,14 +85,21 @@ _USER_GROUPS = RawSQL(
     [],
     JSONField(),
 )
-_GROUP_MEMBERS = RawSQL(
-    f"""(SELECT COALESCE(jsonb_agg(jsonb_build_object('value', u.id, 'display', u.display_name)
-                                   ORDER BY m.id), '[]'::jsonb)
+
+# A group's members as the JSON text of its `members` array, in the order they were added;
+# NULL without members. The text goes into the response as it is (scim.groups.group_json):
+# a 100,000-member group is then one 18 MB string in the worker instead of 100,000 dicts
+# and their strings, whose freed memory stayed with the process as fragmentation
+# (docs/performance.md, "Memory"). `to_json` escapes a string as Python's json does.
+# The parameter is the API's base URL, escaped for JSON (`_members_base`).
+_MEMBER = """'{"value":"' || u.id || '","$ref":"' || %s || '/Users/' || u.id
+             || '","type":"User"' || COALESCE(',"display":' || to_json(u.display_name), '')
+             || '}'"""
+_GROUP_MEMBERS_SQL = f"""(SELECT '[' || string_agg({_MEMBER}, ',' ORDER BY m.id) || ']'
          FROM {_MEMBERSHIP} m JOIN {_USER} u ON u.id = m.user_id
-         WHERE m.group_id = "{_GROUP}"."id")""",
-    [],
-    JSONField(),
-)
+         WHERE m.group_id = "{_GROUP}"."id")"""
+# Where a compiled query takes the base URL: each run puts its own in (`_base_bind`).
+_BASE = "looop:scim-base-url"
 _MANAGER_DISPLAY = RawSQL(
     f'(SELECT mgr.display_name FROM {_USER} mgr WHERE mgr.id = "{_USER}"."manager_id")',
     [],
@@ -95,11 +114,25 @@ def users_for_scim(*, with_groups: bool) -> QuerySet[User]:
     return qs
 
 
-def groups_for_scim(*, with_members: bool) -> QuerySet[Group]:
+def _members_base(base_url: str) -> str:
+    return json.dumps(base_url, ensure_ascii=False)[1:-1]
+
+
+def groups_for_scim(*, with_members: bool, base_url: str = _BASE) -> QuerySet[Group]:
+    """Groups; with `members`, each carries `scim_members`, its members' JSON text or None."""
     qs = Group.objects.all()
     if with_members:
-        qs = qs.annotate(scim_members=_GROUP_MEMBERS)
+        base = base_url if base_url == _BASE else _members_base(base_url)
+        qs = qs.annotate(scim_members=RawSQL(_GROUP_MEMBERS_SQL, [base], TextField()))
     return qs
+
+
+def _base_bind(compiled: Compiled[Any], base_url: str) -> Compiled[Any]:
+    """A compiled group query with this request's base URL in its members' `$ref`."""
+    if _BASE not in compiled.params:
+        return compiled
+    base = _members_base(base_url)
+    return replace(compiled, params=tuple(base if p == _BASE else p for p in compiled.params))
 
 
 _ANY_ID = uuid.UUID(int=0)
@@ -123,7 +156,13 @@ def _group_by_id(*, with_members: bool, for_update: bool) -> OneRow[Group]:
 
 # Every variant, compiled once on first use (GET by id runs on most SCIM requests).
 _USERS = {(g, u): _user_by_id(with_groups=g, for_update=u) for g in (0, 1) for u in (0, 1)}
-_GROUPS = {(m, u): _group_by_id(with_members=m, for_update=u) for m in (0, 1) for u in (0, 1)}
+_GROUPS = {u: _group_by_id(with_members=False, for_update=u) for u in (0, 1)}
+
+
+@lru_cache(maxsize=1)
+def _group_with_members() -> Compiled[Group]:
+    """A group by id with its members; it takes the base URL as well as the id."""
+    return Compiled.of(groups_for_scim(with_members=True).filter(pk=_ANY_ID)[:1], _ANY_ID)
 
 
 def user_get(*, user_id: str, with_groups: bool = True, for_update: bool = False) -> User | None:
@@ -133,10 +172,18 @@ def user_get(*, user_id: str, with_groups: bool = True, for_update: bool = False
 
 
 def group_get(
-    *, group_id: str, with_members: bool = True, for_update: bool = False
+    *, group_id: str, members_base_url: str | None = None, for_update: bool = False
 ) -> Group | None:
+    """A group by SCIM id; with `members_base_url`, with its members (`scim_members`),
+    whose `$ref` start with it. None for unknown or malformed ids."""
     pk = id_parse(group_id)
-    return None if pk is None else _GROUPS[(with_members, for_update)].get(pk)
+    if pk is None:
+        return None
+    if members_base_url is None:
+        return _GROUPS[for_update].get(pk)
+    assert not for_update, "a locked group is edited without its members"
+    rows = _base_bind(_group_with_members(), members_base_url).rows(pk)
+    return rows[0] if rows else None
 
 
 def _page_total(rows: list[Any], *, offset: int, limit: int, count: Callable[[], int]) -> int:
@@ -229,14 +276,20 @@ def user_json_lookup(*, equality: Equality, offset: int, limit: int, base_url: s
 
 
 def lookup_page(
-    resource: Resource, *, equality: Equality, related: bool, offset: int, limit: int
+    resource: Resource,
+    *,
+    equality: Equality,
+    related: bool,
+    offset: int,
+    limit: int,
+    base_url: str,
 ) -> Page:
     """`page_get` for Entra's lookup by one attribute, in the default order. `related`:
     with the users' groups or the groups' members."""
     rows: list[Any] = []
     if limit > 0:
         compiled = _rows_lookup(resource, equality.attribute, related, offset, limit)
-        rows = compiled.rows(equality.value)
+        rows = _base_bind(compiled, base_url).rows(equality.value)
     return _lookup_page(rows, resource, equality, offset, limit)
 
 

@@ -23,7 +23,7 @@ from scim.values import Fields
 
 
 def _group_lock(group_id: str, if_match: str | None) -> Group:
-    group = group_get(group_id=group_id, with_members=False, for_update=True)
+    group = group_get(group_id=group_id, for_update=True)
     if group is None:
         raise not_found(f"Group {group_id} not found.")
     precondition_check(version=group.version, if_match=if_match)

@@ -196,9 +196,11 @@ class ScimView(APIView):
     ) -> Response:
         return Response(data, status=status, headers=headers)
 
-    def respond_json(self, body: str) -> Response:
-        """A 200 whose body is already JSON text, through the negotiated renderer."""
-        return Response(RawJSON(body))
+    def respond_json(
+        self, body: str, *, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
+        """A response whose body is already JSON text, through the negotiated renderer."""
+        return Response(RawJSON(body), status=status, headers=headers)
 
 
 class NotFoundView(ScimView):

@@ -8,9 +8,10 @@ attributes, so adding members to a 100,000-member group doesn't send them all ba
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Group
 from scim.attributes import Projection
 from scim.errors import not_found
-from scim.groups import group_document
+from scim.groups import group_json, group_location
 from scim.listing import ListParams, resource_list
 from scim.selectors import group_get
 from scim.services import (
@@ -37,17 +38,25 @@ class GroupEndpoint(ScimView):
         created: bool = False,
     ) -> Response:
         """The group as a response; with `cached`, 304 when If-None-Match names this version."""
-        group = group_get(group_id=str(group_id), with_members=projection.wants("members"))
+        wants_members = projection.wants("members")
+        group = group_get(
+            group_id=str(group_id), members_base_url=self.base_url if wants_members else None
+        )
         if group is None:
             raise not_found(f"Group {group_id} not found.")
         tag = etag(group.version)
         if cached and self.request.META.get("HTTP_IF_NONE_MATCH") == tag:
             return self.respond(None, status=304, headers={"ETag": tag})
-        document = group_document(group, base_url=self.base_url)
-        headers = {"ETag": tag}
+        return self.rendered(group, projection, status=status, created=created)
+
+    def rendered(
+        self, group: Group, projection: Projection, *, status: int, created: bool
+    ) -> Response:
+        headers = {"ETag": etag(group.version)}
         if created:
-            headers["Location"] = document["meta"]["location"]
-        return self.respond(projection.apply(document), status=status, headers=headers)
+            headers["Location"] = group_location(group, base_url=self.base_url)
+        body = group_json(group, base_url=self.base_url, projection=projection)
+        return self.respond_json(body, status=status, headers=headers)
 
 
 class GroupsView(GroupEndpoint):
@@ -61,9 +70,7 @@ class GroupsView(GroupEndpoint):
         projection = self.projection()
         if not hasattr(group, "scim_members"):  # created with members: read them back
             return self.document(group.pk, projection, status=201, created=True)
-        document = group_document(group, base_url=self.base_url)
-        headers = {"Location": document["meta"]["location"], "ETag": etag(group.version)}
-        return self.respond(projection.apply(document), status=201, headers=headers)
+        return self.rendered(group, projection, status=201, created=True)
 
 
 class GroupsSearchView(ScimView):

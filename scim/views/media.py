@@ -5,6 +5,7 @@ Bodies are JSON, sent as `application/scim+json` or `application/json`; response
 SCIM client always gets a body it can parse.
 """
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -55,8 +56,13 @@ class PlainJSONParser(ScimJSONParser):
     media_type = "application/json"
 
 
+def json_text(data: Any) -> str:
+    """JSON text as ScimJSONRenderer writes it (DRF's defaults: compact, UTF-8, no NaN)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 class RawJSON:
-    """A response body that is already JSON text (pages rendered by PostgreSQL)."""
+    """A response body that is already JSON text (documents rendered by PostgreSQL)."""
 
     __slots__ = ("text",)
 
@@ -75,7 +81,9 @@ class ScimJSONRenderer(JSONRenderer):
         renderer_context: dict[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, RawJSON):
-            return data.text.encode()
+            # U+2028 and U+2029 escaped, as DRF's JSONRenderer does for everything else
+            # (str.replace returns the same string when there is none to replace).
+            return data.text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
         return super().render(data, accepted_media_type, renderer_context)
 
 

@@ -73,6 +73,33 @@ def test_a_foreign_host_s_scim_path_gets_a_scim_400(db):
     assert response.json() == error_body(400, "There is no organisation at this host.")
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/scim/v2"), ("get", "/scim/v2/"), ("get", "/scim/v2/Users"),
+     ("post", "/scim/v2/Users"), ("get", "/scim/v2/ServiceProviderConfig")],
+)  # fmt: skip
+def test_the_public_host_s_scim_paths_point_to_the_organisation_s_host(
+    settings, acme_token, method, path
+):
+    """Entra configured with the bare domain as its Tenant URL: a SCIM body naming the real
+    place, and no organisation's data, whatever the token."""
+    settings.PUBLIC_SCHEME, settings.PUBLIC_PORT = "https", ""
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN, HTTP_AUTHORIZATION=f"Bearer {acme_token}")
+    response = getattr(client, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == SCIM_JSON
+    example = f"https://<organisation>.{settings.BASE_DOMAIN}/scim/v2"
+    assert response.json() == error_body(
+        404, f"SCIM lives on each organisation's own host, such as {example}."
+    )
+
+
+def test_the_public_host_s_other_paths_are_not_scim(public_client):
+    response = public_client.get("/scim/v2x")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_an_unknown_organisation_s_other_paths_keep_the_html_page(db):
     response = host_client("nosuchorg").get("/scim/v2x")
     assert response.status_code == 404
@@ -100,6 +127,7 @@ def test_unknown_hosts_carry_the_security_headers_of_every_other_page(settings, 
         host_client("nosuchorg").get("/scim/v2/Users", **extra),
         Client(HTTP_HOST="evil.example.com").get("/", **extra),
         Client(HTTP_HOST="evil.example.com").get("/scim/v2/Users", **extra),
+        host_client(None).get("/scim/v2/Users", **extra),
     ]
-    assert [r.status_code for r in responses] == [404, 404, 400, 400]
-    assert [headers_of(r) for r in responses] == [expected] * 4
+    assert [r.status_code for r in responses] == [404, 404, 400, 400, 404]
+    assert [headers_of(r) for r in responses] == [expected] * 5
