@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from learning import limits
+from learning import content, limits
 
 
 class Workspace(models.Model):
@@ -146,6 +146,11 @@ class Element(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} element {self.position} of {self.resource_id}"
+
+    @property
+    def is_embed(self) -> bool:
+        """A YouTube or Vimeo player (framed), rather than an MP4 file (a <video>)."""
+        return self.kind == self.Kind.VIDEO and self.url.startswith(content.FRAME_HOSTS)
 
 
 class Question(models.Model):
