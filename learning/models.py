@@ -322,3 +322,34 @@ class QuizAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} scored {self.score} on {self.resource_id}"
+
+
+class Enrolment(models.Model):
+    """A person who worked on a shared resource or pathway while it reached them: written at
+    their first progress on it (never at sharing time), so that a report keeps their
+    completion after they leave the group or the share ends."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    pathway = models.ForeignKey(
+        Pathway, null=True, blank=True, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    received = models.DateTimeField()
+    due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resource__isnull=True) ^ Q(pathway__isnull=True),
+                name="enrolment_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "resource"], name="enrolment_user_resource"),
+            models.UniqueConstraint(fields=["user", "pathway"], name="enrolment_user_pathway"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} enrolled on {self.resource_id or self.pathway_id}"

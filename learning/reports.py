@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Group, Membership, User
-from learning.models import Element, Pathway, PathwayStep, Progress, Resource, Share
+from learning.models import Element, Enrolment, Pathway, PathwayStep, Progress, Resource, Share
 
 PAGE_SIZE = 50
 
@@ -33,7 +33,7 @@ class ReportRow:
     done: int
     total: int
     completed_at: datetime | None  # when the last counted resource was completed
-    status: str  # completed, overdue, in_progress, not_started
+    status: str  # completed, overdue, in_progress, not_started, left (no longer shared)
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,13 @@ def _tables() -> dict[str, str]:
         "user": q(User._meta.db_table),
         "progress": q(Progress._meta.db_table),
         "group": q(Group._meta.db_table),
+        "enrolment": q(Enrolment._meta.db_table),
     }
 
 
-# One row per active recipient: due date (earliest over their shares), progress, status.
+# One row per active recipient: due date (earliest over their current shares), progress,
+# status. Former recipients who made progress while it reached them (learning.Enrolment)
+# stay, with the due date they had, so a leaver's completion is kept.
 _PEOPLE = """
 WITH received AS (
     SELECT s.user_id, s.created AS received, s.due, s.due_date, s.due_days
@@ -94,15 +97,22 @@ WITH received AS (
     SELECT m.user_id, GREATEST(s.created, m.created), s.due, s.due_date, s.due_days
       FROM {share} s JOIN {membership} m ON m.group_id = s.group_id
      WHERE s.{column} = %(target)s
-), recipients AS (
+), current AS (
     SELECT user_id, min(received) AS received,
            min(CASE due WHEN 'fixed' THEN due_date
                         WHEN 'after' THEN ((received AT TIME ZONE %(tz)s)
                                            + due_days * interval '1 day')::date END) AS due
       FROM received GROUP BY user_id
+), recipients AS (
+    SELECT user_id, received, due, true AS current FROM current
+    UNION ALL
+    SELECT e.user_id, e.received, e.due, false FROM {enrolment} e
+     WHERE e.{column} = %(target)s
+       AND NOT EXISTS (SELECT 1 FROM current c WHERE c.user_id = e.user_id)
 ), people AS (
     SELECT u.id, u.user_name, coalesce(nullif(u.display_name, ''), u.user_name) AS name,
-           r.received, r.due, coalesce(p.done, 0) AS done, p.last_completed, p.started
+           r.received, r.due, r.current, coalesce(p.done, 0) AS done, p.last_completed,
+           p.started
       FROM recipients r
       JOIN {user} u ON u.id = r.user_id AND u.active IS TRUE AND u.deleted_at IS NULL
       LEFT JOIN LATERAL (
@@ -117,6 +127,7 @@ WITH received AS (
       ) p ON true
 ), graded AS (
     SELECT *, CASE WHEN %(total)s > 0 AND done >= %(total)s THEN 'completed'
+                   WHEN NOT current THEN 'left'
                    WHEN due < %(today)s THEN 'overdue'
                    WHEN started THEN 'in_progress'
                    ELSE 'not_started' END AS status
@@ -169,7 +180,8 @@ def report_summary(*, scope: Scope) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(_sql(scope, tail), _params(scope))
         counts = dict(cursor.fetchall())
-    summary = {s: counts.get(s, 0) for s in ("completed", "overdue", "in_progress", "not_started")}
+    statuses = ("completed", "overdue", "in_progress", "not_started", "left")
+    summary = {s: counts.get(s, 0) for s in statuses}
     summary["people"] = sum(summary.values())
     return summary
 

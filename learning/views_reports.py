@@ -13,7 +13,7 @@ from accounts.permissions import admin_required
 from learning import reports, selectors
 from learning.models import Pathway, Progress, Resource
 
-STATUSES = ("completed", "overdue", "in_progress", "not_started")
+STATUSES = ("completed", "overdue", "in_progress", "not_started", "left")
 CSV_HEADER = [
     "user_name",
     "name",

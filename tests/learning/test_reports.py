@@ -42,7 +42,7 @@ def test_people_rows_and_summary(shared, bob, carol):
     ]
     assert rows[0].completed_at is not None and rows[1].completed_at is None
     assert reports.report_summary(scope=scope) == {
-        "completed": 1, "overdue": 0, "in_progress": 1, "not_started": 0, "people": 2,
+        "completed": 1, "overdue": 0, "in_progress": 1, "not_started": 0, "left": 0, "people": 2,
     }  # fmt: skip
 
 
@@ -65,9 +65,15 @@ def test_overdue_by_group_and_leavers_and_deactivated_people(shared, bob, carol,
     ] == [
         ("New starters", 3, 1, 1),
     ]
-    Membership.objects.filter(user=carol).delete()  # carol leaves: out of the report
+    Membership.objects.filter(user__in=[bob, carol]).delete()  # bob and carol leave
     user_set_active(user=dave, active=False)  # dave deactivated: out of the active report
-    assert [r.user_name for r in reports.report_people(scope=scope)] == ["bob@acme.test"]
+    # Leavers who had made progress stay, marked as no longer shared; bob keeps his
+    # completion. dave, who never started, is simply gone.
+    assert [(r.user_name, r.done, r.status) for r in reports.report_people(scope=scope)] == [
+        ("bob@acme.test", 2, "completed"),
+        ("carol@acme.test", 0, "left"),
+    ]
+    assert [(g.members, g.completed) for g in reports.report_groups(scope=scope)] == [(0, 0)]
     assert Progress.objects.filter(user=carol).exists()
 
 
