@@ -110,7 +110,9 @@ WITH received AS (
      WHERE e.{column} = %(target)s
        AND NOT EXISTS (SELECT 1 FROM current c WHERE c.user_id = e.user_id)
 ), people AS (
-    SELECT u.id, u.user_name, coalesce(nullif(u.display_name, ''), u.user_name) AS name,
+    SELECT u.id, u.user_name,
+           coalesce(nullif(u.display_name, ''),
+                    nullif(concat_ws(' ', u.name_given, u.name_family), ''), u.user_name) AS name,
            r.received, r.due, r.current, coalesce(p.done, 0) AS done, p.last_completed,
            p.started
       FROM recipients r

@@ -4,6 +4,7 @@ Every page asks learning.selectors whether this person may see what they asked f
 answers 404 otherwise (a guessed id of a draft or a private resource learns nothing).
 """
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -65,8 +66,16 @@ def resource_context(request: HttpRequest, resource: Resource) -> dict[str, Any]
         "progress": progress.get(resource.pk),
         "attempts": attempts,
         "can_attempt": resource.retries_allowed or not attempts,
-        "pathway_id": request.GET.get("pathway", "")[:36],
+        "pathway_id": _uuid_or_none(request.GET.get("pathway", "")),
     }
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    """The pathway a learner came from (for the way back), if the parameter is an id."""
+    try:
+        return uuid.UUID(value[:36])
+    except ValueError:
+        return None
 
 
 def render_resource(

@@ -86,6 +86,14 @@ def test_resource_page_marks_opened_and_complete(catalogue, bob):
     assert row.opened_at is not None and row.completed_at is not None
 
 
+def test_the_way_back_to_a_pathway_ignores_a_malformed_parameter(catalogue, bob):
+    client = signed_in(bob)
+    url = f"/learn/resources/{catalogue.intro.pk}"
+    assert client.get(f"{url}?pathway=%3Cscript%3E").status_code == 200
+    back = client.get(f"{url}?pathway={catalogue.onboarding.pk}").content.decode()
+    assert f'href="/learn/pathways/{catalogue.onboarding.pk}"' in back
+
+
 def test_other_pages_keep_the_strict_csp(bob):
     response = signed_in(bob).get("/")
     assert "frame-src" not in response["Content-Security-Policy"]
