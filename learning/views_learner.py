@@ -58,7 +58,7 @@ _CONTINUE = (
 def items_html(items: list[selectors.LearningItem]) -> SafeString:
     """The home page's list, built here rather than in the template: at 200 items the
     template's per-item tags and URL reversing took 34 ms of CPU, format_html 11 ms, and
-    this about 2 ms (in-process), while the page must answer in 50 ms at p99 under load
+    this about 4 ms (in-process), while the page must answer in 50 ms at p99 under load
     (bench/learning.py). The only free text is the title, escaped with html.escape (the
     same characters as Django's escape); the other values are ids, numbers and our own
     labels."""
