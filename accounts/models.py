@@ -251,7 +251,7 @@ class LiveUserShard(models.Model):
     another: each connection adds to the row of its backend pid modulo 16. The sum over
     the rows is `users_live().count()` without reading every user. A transaction that
     creates, deletes or restores users holds its row until commit, so it should make that
-    write last (as accounts.services.user_soft_delete does)."""
+    write last (as accounts.services.user_delete does)."""
 
     shard = models.PositiveSmallIntegerField(primary_key=True)
     live = models.BigIntegerField(default=0)

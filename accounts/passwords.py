@@ -4,14 +4,12 @@ Nobody but the person ever sees or chooses their password: admins send links. Ea
 an email sent by a job (looop/mail), and each admin action leaves an audit entry.
 """
 
-import secrets
-
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.actors import SYSTEM, Actor
 from accounts.models import Organisation, User
-from accounts.services import ConsoleRefused, audit_record, user_console_create
+from accounts.services import Refused, audit_record, user_create
 from looop.mail.models import OutgoingEmail
 from looop.mail.services import email_queue, person_address
 
@@ -24,26 +22,24 @@ def microsoft_only(person: User, organisation: Organisation) -> bool:
 
 def _check_reachable(person: User) -> str:
     if not person.is_active:
-        raise ConsoleRefused(f"{person.user_name} is deactivated: reactivate them first.")
+        raise Refused(f"{person.user_name} is deactivated: reactivate them first.")
     address = person_address(person)
     if not address:
-        raise ConsoleRefused(f"{person.user_name} has no email address to write to.")
+        raise Refused(f"{person.user_name} has no email address to write to.")
     return address
 
 
 @transaction.atomic
-def invitation_send(*, person: User, organisation: Organisation, actor: User) -> OutgoingEmail:
+def invitation_send(*, person: User, organisation: Organisation, actor: Actor) -> OutgoingEmail:
     """Invite someone without a password to set one (or, with Microsoft on, to use it)."""
     address = _check_reachable(person)
     if person.has_usable_password():
-        raise ConsoleRefused(
-            f"{person.user_name} already has a password: send a password reset instead."
-        )
+        raise Refused(f"{person.user_name} already has a password: send a password reset instead.")
     record = email_queue(
         kind=OutgoingEmail.Kind.INVITATION,
         person=person,
         microsoft=organisation.microsoft_enabled,
-        invited_by=actor.full_name,
+        invited_by=actor.user.full_name if actor.user is not None else actor.label,
     )
     audit_record(
         actor=actor,
@@ -58,39 +54,32 @@ def invitation_send(*, person: User, organisation: Organisation, actor: User) ->
 def person_create_invited(
     *,
     email: str,
-    actor: User,
+    actor: Actor,
     organisation: Organisation,
     role: str = User.Role.MEMBER,
     name_given: str = "",
     name_family: str = "",
 ) -> User:
-    """Add a person without a password and invite them to choose one.
-
-    The console's create action requires a password, so it gets a throwaway one that is
-    replaced by an unusable password in the same transaction: nobody ever knows it.
-    """
-    person = user_console_create(
-        email=email,
-        password=secrets.token_urlsafe(32),
+    """Add a person without a password (an unusable one) and invite them to choose one."""
+    person = user_create(
         actor=actor,
+        user_name=email,
+        email=email,
         role=role,
-        name_given=name_given,
-        name_family=name_family,
+        source=User.Source.CONSOLE,
+        name_given=name_given.strip() or None,
+        name_family=name_family.strip() or None,
     )
-    User.objects.filter(pk=person.pk).update(password=make_password(None))
-    person.refresh_from_db()
     invitation_send(person=person, organisation=organisation, actor=actor)
     return person
 
 
 @transaction.atomic
-def password_reset_send(*, person: User, organisation: Organisation, actor: User) -> OutgoingEmail:
+def password_reset_send(*, person: User, organisation: Organisation, actor: Actor) -> OutgoingEmail:
     """An admin sends someone a link to choose a new password; the admin never sees it."""
     address = _check_reachable(person)
     if microsoft_only(person, organisation):
-        raise ConsoleRefused(
-            f"{person.user_name} signs in with Microsoft: their password is reset there."
-        )
+        raise Refused(f"{person.user_name} signs in with Microsoft: their password is reset there.")
     record = email_queue(kind=OutgoingEmail.Kind.PASSWORD_RESET, person=person)
     audit_record(
         actor=actor,
@@ -126,7 +115,7 @@ def password_reset_request(*, address: str, organisation: Organisation) -> int:
         )
         email_queue(kind=kind, person=person)
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action="user.password_reset_request",
             target=str(person.pk),
             detail={"user_name": person.user_name, "refused": kind != "password_reset"},
@@ -138,7 +127,7 @@ def password_reset_request(*, address: str, organisation: Organisation) -> int:
 def password_set_recorded(*, person: User, how: str) -> None:
     """The audit entry for a password the person chose: by link or by change."""
     audit_record(
-        actor=person,
+        actor=Actor.console(person),
         action="user.password_set",
         target=str(person.pk),
         detail={"user_name": person.user_name, "how": how},

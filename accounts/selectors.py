@@ -1,15 +1,10 @@
 """Reads for organisations and their people."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
-from django.utils import timezone
 
 from accounts.models import AuditEntry, Group, LiveUserShard, Membership, Organisation, User
-from scim.models import ProvisioningEvent, ScimToken
 
 
 def organisation_get(*, slug: str) -> Organisation | None:
@@ -103,46 +98,3 @@ def audit_entries(
     if target is not None:
         entries = entries.filter(target=target)
     return entries.order_by("-at", "-id")
-
-
-def scim_tokens() -> QuerySet[ScimToken]:
-    return ScimToken.objects.order_by("-created_at", "-id")
-
-
-def scim_token_get(*, token_id: int) -> ScimToken | None:
-    return ScimToken.objects.filter(pk=token_id).first()
-
-
-def scim_tokens_active_count() -> int:
-    now = timezone.now()
-    return ScimToken.objects.filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
-    ).count()
-
-
-def provisioning_events(*, errors_only: bool = False) -> QuerySet[ProvisioningEvent]:
-    """The SCIM request log, newest first (errors are 4xx and 5xx responses)."""
-    events = ProvisioningEvent.objects.all()
-    if errors_only:
-        events = events.filter(status__gte=400)
-    return events.order_by("-at", "-id")
-
-
-@dataclass(frozen=True)
-class ProvisioningSummary:
-    users: int
-    groups: int
-    last_request_at: datetime | None
-    errors_last_24h: int
-
-
-def provisioning_summary() -> ProvisioningSummary:
-    """Figures for Account > Provisioning. Groups only arrive by SCIM, so all of them count."""
-    since = timezone.now() - timedelta(hours=24)
-    last = ProvisioningEvent.objects.order_by("-at").values_list("at", flat=True).first()
-    return ProvisioningSummary(
-        users=users_live().filter(source=User.Source.SCIM).count(),
-        groups=Group.objects.count(),
-        last_request_at=last,
-        errors_last_24h=ProvisioningEvent.objects.filter(at__gte=since, status__gte=400).count(),
-    )

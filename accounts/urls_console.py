@@ -28,21 +28,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_account.microsoft_switch,
         name="account_microsoft_switch",
     ),
-    path(
-        "account/authentication/reset-token",
-        views_account.token_reset_view,
-        name="account_token_reset",
-    ),
-    path("account/provisioning", views_account.provisioning, name="account_provisioning"),
     path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
-    path(
-        "account/provisioning/tokens",
-        views_account.token_create_view,
-        name="account_token_create",
-    ),
-    path(
-        "account/provisioning/tokens/<int:token_id>/revoke",
-        views_account.token_revoke_view,
-        name="account_token_revoke",
-    ),
 ]

@@ -1,13 +1,8 @@
-"""Account > Authentication and Account > Provisioning: sign-in settings and SCIM tokens.
+"""Account > Authentication: the Microsoft sign-in switch, and the page its SCIM card is on.
 
-Creating or resetting a token is POST -> redirect -> GET. The POST keeps the new secret in
-the admin's session just long enough for the next page to show it once, and that page takes
-it out again: a reload shows no secret and does nothing twice (resetting again would break a
-freshly configured Entra). The database keeps only the secret's SHA-256. The page that shows
-the secret says `Cache-Control: no-store` so it doesn't linger in a cache either.
+The SCIM pages (tokens, the provisioning log, Reset Token) are scim/console.py.
 """
 
-import time
 from typing import Any
 
 from django.contrib import messages
@@ -17,28 +12,17 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from accounts.forms import TokenCreateForm
+from accounts.actors import Actor
 from accounts.models import Organisation
-from accounts.paging import page_of
 from accounts.permissions import admin_required
-from accounts.selectors import (
-    audit_entries,
-    organisation_get,
-    provisioning_events,
-    provisioning_summary,
-    scim_token_get,
-    scim_tokens,
-    scim_tokens_active_count,
-)
-from accounts.services import ConsoleRefused, organisation_microsoft_set
+from accounts.seed_intent import seed_intent_set
+from accounts.selectors import audit_entries, organisation_get
+from accounts.services import Refused, organisation_microsoft_set
 from looop.urls_util import org_url
-from scim.models import ScimToken
-from scim.selectors import rejected_requests_by_hour
-from scim.services import token_create, token_reset, token_revoke
+from scim.new_secret import secret_take
+from scim.selectors import scim_tokens_active_count
 from sso.config import microsoft_missing_settings
 
-EVENTS_PER_PAGE = 25
-TOKEN_AUDIT = ("scim_token.",)
 AUTHENTICATION_AUDIT = ("scim_token.", "organisation.microsoft")
 
 
@@ -50,47 +34,14 @@ def _organisation(request: HttpRequest) -> Organisation:
     return organisation
 
 
-def _scim_endpoint(organisation: Organisation) -> str:
-    return org_url(organisation.schema_name, "/scim/v2")
+def scim_endpoint(request: HttpRequest) -> str:
+    return org_url(request.tenant.schema_name, "/scim/v2")
 
 
-NEW_SECRET_KEY = "scim_new_secret"  # session key
-NEW_SECRET_SECONDS = 600  # a secret not picked up by then is dropped, not shown
-
-
-def _secret_keep(request: HttpRequest, token: ScimToken, secret: str) -> None:
-    """Hold a new secret in the session for the one page that shows it."""
-    request.session[NEW_SECRET_KEY] = {"token": token.pk, "secret": secret, "at": time.time()}
-
-
-def _secret_take(request: HttpRequest) -> dict[str, Any]:
-    """The new token and its secret, once: taken out of the session as they are shown."""
-    kept = request.session.pop(NEW_SECRET_KEY, None)
-    if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > NEW_SECRET_SECONDS:
-        return {}
-    token = scim_token_get(token_id=kept["token"])
-    if token is None or token.revoked_at is not None:
-        return {}
-    return {"new_token": token, "new_secret": kept["secret"]}
-
-
-def _render_once(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    if "new_secret" in context:
-        add_never_cache_headers(response)
-    return response
-
-
-# --- Account > Authentication ---
-
-
-def _authentication_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    organisation = _organisation(request)
+def authentication_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
-        "org": organisation,
-        "scim_endpoint": _scim_endpoint(organisation),
+        "org": _organisation(request),
+        "scim_endpoint": scim_endpoint(request),
         "active_tokens": scim_tokens_active_count(),
         "audit": audit_entries(actions=AUTHENTICATION_AUDIT)[:10],
         "microsoft_missing": bool(microsoft_missing_settings()),
@@ -100,90 +51,32 @@ def _authentication_context(request: HttpRequest, **extra: Any) -> dict[str, Any
 
 @admin_required
 def authentication(request: HttpRequest) -> HttpResponse:
-    context = _authentication_context(request, **_secret_take(request))
-    return _render_once(request, "console/authentication.html", context)
+    """Shows a secret that Reset Token has just made, once (scim/new_secret.py)."""
+    context = authentication_context(request, **secret_take(request))
+    response = render(request, "console/authentication.html", context)
+    if "new_secret" in context:
+        add_never_cache_headers(response)
+    return response
 
 
 @require_POST
 @admin_required
 def microsoft_switch(request: HttpRequest) -> HttpResponse:
+    """Switching Microsoft on also gives this admin's browser the seed flow's binding intent
+    (accounts/seed_intent.py), while no Entra tenant is bound."""
+    organisation = _organisation(request)
     enabled = request.POST.get("enabled") == "1"
+    response = HttpResponseRedirect(reverse("account_authentication"))
     try:
         organisation_microsoft_set(
-            organisation=_organisation(request), enabled=enabled, actor=request.user
+            organisation=organisation, enabled=enabled, actor=Actor.console(request.user)
         )
-    except ConsoleRefused as exc:  # no Microsoft app registration on this server
+    except Refused as exc:  # no Microsoft app registration on this server
         messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            "Microsoft Azure sign-in is on." if enabled else "Microsoft Azure sign-in is off.",
-        )
-    return HttpResponseRedirect(reverse("account_authentication"))
-
-
-@admin_required
-def token_reset_view(request: HttpRequest) -> HttpResponse:
-    """GET asks for confirmation; POST revokes every active token, makes one new one and
-    redirects to Account > Authentication, which shows its secret once."""
-    if request.method == "POST":
-        token, secret = token_reset(actor=request.user)
-        _secret_keep(request, token, secret)
-        return HttpResponseRedirect(reverse("account_authentication"), status=303)
-    context = {"active_tokens": scim_tokens_active_count()}
-    return render(request, "console/token_reset_confirm.html", context)
-
-
-# --- Account > Provisioning ---
-
-
-def _provisioning_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    errors_only = request.GET.get("errors") == "1"
-    return {
-        "scim_endpoint": _scim_endpoint(_organisation(request)),
-        "tokens": scim_tokens()[:100],
-        "summary": provisioning_summary(),
-        "events": page_of(provisioning_events(errors_only=errors_only), request, EVENTS_PER_PAGE),
-        "errors_only": errors_only,
-        "rejected_hours": rejected_requests_by_hour(hours=24),
-        "audit": audit_entries(actions=TOKEN_AUDIT)[:10],
-        "form": TokenCreateForm(),
-        **extra,
-    }
-
-
-@admin_required
-def provisioning(request: HttpRequest) -> HttpResponse:
-    context = _provisioning_context(request, **_secret_take(request))
-    return _render_once(request, "console/provisioning.html", context)
-
-
-@require_POST
-@admin_required
-def token_create_view(request: HttpRequest) -> HttpResponse:
-    form = TokenCreateForm(request.POST)
-    if form.is_valid():
-        try:
-            token, secret = token_create(
-                name=form.cleaned_data["name"], expires_at=form.expires_at(), actor=request.user
-            )
-        except ValueError as exc:  # TokenNameTaken, or a bad name or expiry
-            form.add_error("name", str(exc))
-        else:
-            _secret_keep(request, token, secret)
-            return HttpResponseRedirect(reverse("account_provisioning"), status=303)
-    context = _provisioning_context(request, form=form)
-    return render(request, "console/provisioning.html", context, status=400)
-
-
-@admin_required
-def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    """GET asks for confirmation; POST revokes."""
-    token = scim_token_get(token_id=token_id)
-    if token is None:
-        raise Http404("No such token in this organisation.")
-    if request.method == "POST":
-        token_revoke(token=token, actor=request.user)
-        messages.success(request, f"Token “{token.name}” is revoked; it no longer works.")
-        return HttpResponseRedirect(reverse("account_provisioning"))
-    return render(request, "console/token_revoke_confirm.html", {"token": token})
+        return response
+    messages.success(
+        request, "Microsoft Azure sign-in is on." if enabled else "Microsoft Azure sign-in is off."
+    )
+    if enabled and not organisation.entra_tenant_id:
+        seed_intent_set(response, organisation=organisation, admin=request.user)
+    return response

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.actors import Actor
 from accounts.models import Organisation, User
 from accounts.passwords import (
     invitation_send,
@@ -21,7 +22,7 @@ from accounts.passwords import (
 )
 from accounts.permissions import admin_required
 from accounts.selectors import organisation_get, user_get
-from accounts.services import ConsoleRefused
+from accounts.services import Refused
 from accounts.throttle import client_ip, rate_limit_hit
 from accounts.tokens import invitation_token, password_reset_token
 
@@ -135,12 +136,16 @@ def _person_action(request: HttpRequest, user_id: uuid.UUID, action: str) -> Htt
     organisation = _organisation(request)
     try:
         if action == "invite":
-            invitation_send(person=person, organisation=organisation, actor=request.user)
+            invitation_send(
+                person=person, organisation=organisation, actor=Actor.console(request.user)
+            )
             done = f"An invitation is on its way to {person.user_name}."
         else:
-            password_reset_send(person=person, organisation=organisation, actor=request.user)
+            password_reset_send(
+                person=person, organisation=organisation, actor=Actor.console(request.user)
+            )
             done = f"A password reset link is on its way to {person.user_name}."
-    except ConsoleRefused as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)

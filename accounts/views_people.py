@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.actors import Actor
 from accounts.forms import PersonCreateForm, PersonEditForm
 from accounts.models import User
 from accounts.paging import page_of, search_query
@@ -23,11 +24,12 @@ from accounts.selectors import (
     users_search,
 )
 from accounts.services import (
-    ConsoleRefused,
-    user_activation_set,
-    user_console_create,
-    user_console_update,
+    Refused,
+    user_create,
+    user_deactivate,
+    user_reactivate,
     user_role_set,
+    user_write,
 )
 from accounts.sign_in_status import sign_in_status
 
@@ -85,19 +87,33 @@ def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.cleaned_data
+        actor = Actor.console(request.user)
         try:
             if not data["password"]:  # they choose their own from the invitation
-                data.pop("password")
                 organisation = organisation_get(slug=request.tenant.schema_name)
                 person = person_create_invited(
-                    actor=request.user, organisation=organisation, **data
+                    actor=actor,
+                    organisation=organisation,
+                    email=data["email"],
+                    role=data["role"],
+                    name_given=data["name_given"],
+                    name_family=data["name_family"],
                 )
                 done = f"{person.user_name} is added; an invitation is on its way."
             else:
-                person = user_console_create(actor=request.user, **data)
+                person = user_create(
+                    actor=actor,
+                    user_name=data["email"].strip(),
+                    email=data["email"],
+                    password=data["password"],
+                    role=data["role"],
+                    source=User.Source.CONSOLE,
+                    name_given=data["name_given"].strip() or None,
+                    name_family=data["name_family"].strip() or None,
+                )
                 done = f"{person.user_name} can now sign in with their password."
-        except ConsoleRefused as exc:
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, done)
@@ -114,9 +130,10 @@ def person_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
     initial = {name: getattr(person, name) or "" for name in PersonEditForm.base_fields}
     form = PersonEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        values = {name: value.strip() or None for name, value in form.cleaned_data.items()}
         try:
-            user_console_update(user=person, actor=request.user, **form.cleaned_data)
-        except ConsoleRefused as exc:
+            user_write(user=person, actor=Actor.console(request.user), changes=lambda u: values)
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Saved.")
@@ -132,8 +149,10 @@ def person_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
 def person_role(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
     person = _person_or_404(user_id)
     try:
-        person = user_role_set(user=person, role=request.POST.get("role", ""), actor=request.user)
-    except ConsoleRefused as exc:
+        person = user_role_set(
+            user=person, role=request.POST.get("role", ""), actor=Actor.console(request.user)
+        )
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{person.user_name} is now {person.get_role_display()}.")
@@ -146,8 +165,9 @@ def person_activation(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
     person = _person_or_404(user_id)
     active = request.POST.get("active") == "1"
     try:
-        person = user_activation_set(user=person, active=active, actor=request.user)
-    except ConsoleRefused as exc:
+        action = user_reactivate if active else user_deactivate
+        person = action(user=person, actor=Actor.console(request.user))
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         done = "reactivated" if active else "deactivated; their sessions have ended"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),
+    path("", include("scim.urls_console")),
     path("", include("learning.urls_learner")),
     path("", include("learning.urls_console")),
 ]

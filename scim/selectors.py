@@ -26,7 +26,7 @@ from accounts.selectors import users_live, users_live_count
 from scim import user_json
 from scim.filters import Resource, filter_to_q
 from scim.filters.equality import Equality
-from scim.models import RejectedRequestCount
+from scim.models import ProvisioningEvent, RejectedRequestCount, ScimToken
 from scim.precompiled import Compiled, OneRow
 
 
@@ -297,3 +297,49 @@ def rejected_requests_by_hour(*, hours: int = 24) -> list[RejectedHour]:
     for hour, reason, total in rows:
         by_hour.setdefault(hour, {})[reason] = total
     return [RejectedHour(hour, **by_hour[hour]) for hour in sorted(by_hour, reverse=True)]
+
+
+# --- Account > Provisioning in the console ----------------------------------------------
+
+
+def scim_tokens() -> QuerySet[ScimToken]:
+    return ScimToken.objects.order_by("-created_at", "-id")
+
+
+def scim_token_get(*, token_id: int) -> ScimToken | None:
+    return ScimToken.objects.filter(pk=token_id).first()
+
+
+def scim_tokens_active_count() -> int:
+    now = timezone.now()
+    return ScimToken.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
+    ).count()
+
+
+def provisioning_events(*, errors_only: bool = False) -> QuerySet[ProvisioningEvent]:
+    """The SCIM request log, newest first (errors are 4xx and 5xx responses)."""
+    events = ProvisioningEvent.objects.all()
+    if errors_only:
+        events = events.filter(status__gte=400)
+    return events.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class ProvisioningSummary:
+    users: int
+    groups: int
+    last_request_at: datetime | None
+    errors_last_24h: int
+
+
+def provisioning_summary() -> ProvisioningSummary:
+    """Figures for Account > Provisioning. Groups only arrive by SCIM, so all of them count."""
+    since = timezone.now() - timedelta(hours=24)
+    last = ProvisioningEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    return ProvisioningSummary(
+        users=users_live().filter(source=User.Source.SCIM).count(),
+        groups=Group.objects.count(),
+        last_request_at=last,
+        errors_last_24h=ProvisioningEvent.objects.filter(at__gte=since, status__gte=400).count(),
+    )

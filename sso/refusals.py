@@ -41,6 +41,7 @@ class Refusal(StrEnum):
     DELETED = "deleted"
     UNKNOWN_USER = "unknown_user"
     AMBIGUOUS = "ambiguous"
+    ADMIN_NOT_LINKED = "admin_not_linked"
     USER_NAME_TAKEN = "user_name_taken"
     # Connecting the organisation's tenant
     NOT_ADMIN = "not_admin"
@@ -160,8 +161,9 @@ TEXTS: dict[Refusal, RefusalText] = {
     ),
     Refusal.NOT_CONNECTED: RefusalText(
         "This organisation isn't connected to Microsoft yet",
-        "Until an admin connects the organisation's Entra ID directory, only an admin of this "
-        "organisation can sign in with Microsoft, and that first admin sign-in connects it. "
+        "Until an admin connects the organisation's Entra ID directory, nobody can sign in "
+        "with Microsoft here, except the admin who just switched Microsoft on, in the same "
+        "browser, with their own Microsoft account: that sign-in connects it. "
         "Nothing was connected.",
         403,
     ),
@@ -185,6 +187,13 @@ TEXTS: dict[Refusal, RefusalText] = {
         "More than one account matches",
         "Several accounts in this organisation match your Microsoft account, so Looop can't "
         "tell which one is yours. Ask an admin to sort out the duplicates.",
+        403,
+    ),
+    Refusal.ADMIN_NOT_LINKED: RefusalText(
+        "Link your Microsoft account first",
+        "Your account here is an admin's, and an admin's Microsoft account is linked only by "
+        "that admin. Sign in with your email and password, then choose Link my Microsoft "
+        "account on Account > Authentication.",
         403,
     ),
     Refusal.USER_NAME_TAKEN: RefusalText(

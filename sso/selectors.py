@@ -28,14 +28,48 @@ def _linking_rules(identity: MicrosoftIdentity) -> list[tuple[str, Q]]:
     return rules
 
 
+def _unlinked() -> QuerySet[User]:
+    return User.objects.filter(entra_oid__isnull=True, deleted_at__isnull=True)
+
+
 def users_linkable(*, identity: MicrosoftIdentity) -> tuple[str, list[User]]:
-    """The first rule that matches live, not yet linked users, and (at most two of) those users."""
-    unlinked: QuerySet[User] = User.objects.filter(entra_oid__isnull=True, deleted_at__isnull=True)
+    """The first rule that matches live, not yet linked members, and (at most two of) them.
+
+    Members only: externalId and userName are written by SCIM, so matching an admin by them
+    would let a SCIM token hand an admin's console to whoever owns the Microsoft identity.
+    """
+    members = _unlinked().filter(role=User.Role.MEMBER)
     for rule, condition in _linking_rules(identity):
-        users = list(unlinked.filter(condition).order_by("created")[:2])
+        users = list(members.filter(condition).order_by("created")[:2])
         if users:
             return rule, users
     return "", []
+
+
+def admin_matches(*, identity: MicrosoftIdentity) -> bool:
+    """Whether an unlinked admin matches the first-sign-in rules (they are told how to link)."""
+    admins = _unlinked().filter(role=User.Role.ADMIN)
+    return any(admins.filter(condition).exists() for _, condition in _linking_rules(identity))
+
+
+def identity_names(*, identity: MicrosoftIdentity, user: User) -> str | None:
+    """The rule by which `identity` is `user` for the seed flow, or None: their own link,
+    their userName, or their verified email. Not externalId, which SCIM writes."""
+    if (user.entra_tid, user.entra_oid) == (identity.tid, identity.oid):
+        return "linked"
+    if (
+        identity.preferred_username
+        and identity.preferred_username.lower() == user.user_name.lower()
+    ):
+        return "userName"
+    if (
+        identity.email
+        and identity.email_domain_verified
+        and user.email
+        and identity.email.lower() == user.email.lower()
+    ):
+        return "email"
+    return None
 
 
 def user_deleted_matches(*, identity: MicrosoftIdentity) -> bool:

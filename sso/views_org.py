@@ -11,8 +11,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.actors import Actor
 from accounts.models import Organisation
 from accounts.permissions import admin_required
+from accounts.seed_intent import seed_intent_admin_id, seed_intent_clear
 from accounts.selectors import organisation_get
 from looop.urls_util import public_url
 from sso.config import microsoft_app, microsoft_configured
@@ -108,7 +110,8 @@ def sign_in_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def connect_start(request: HttpRequest) -> HttpResponse:
-    """Account > Authentication's "Connect Microsoft Entra ID"."""
+    """Account > Authentication's "Connect Microsoft Entra ID", and, once connected, an
+    admin's "Link my Microsoft account"."""
     organisation = _organisation(request)
     try:
         _available(organisation)
@@ -143,7 +146,11 @@ def complete(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Connected to tenant {identity.tid}.")
             response = redirect("account_authentication")
         else:
-            user = microsoft_sign_in(organisation=organisation, identity=identity)
+            user = microsoft_sign_in(
+                organisation=organisation,
+                identity=identity,
+                seed_admin_id=seed_intent_admin_id(request, organisation=organisation),
+            )
             login(request, user, backend=BACKEND)  # a new session key
             request.session[SESSION_FLAG] = True
             response = HttpResponseRedirect(_safe_next(request, ticket.next_path) or "/")
@@ -159,6 +166,7 @@ def complete(request: HttpRequest) -> HttpResponse:
             oid=claims.get("oid"),
         )
     binding_cookie_clear(response)
+    seed_intent_clear(response)  # used, or no longer needed once signed in
     add_never_cache_headers(response)
     return response
 
@@ -189,7 +197,7 @@ def creation_setting(request: HttpRequest) -> HttpResponse:
     """The organisation setting "create users at first sign-in" (off by default)."""
     enabled = request.POST.get("enabled") == "1"
     organisation_sign_in_creation_set(
-        organisation=_organisation(request), enabled=enabled, actor=request.user
+        organisation=_organisation(request), enabled=enabled, actor=Actor.console(request.user)
     )
     messages.success(
         request,

@@ -18,6 +18,7 @@ from scim.services import (
     scim_group_delete,
     scim_group_patch,
     scim_group_replace,
+    token_actor,
 )
 from scim.users import etag
 from scim.views.base import ScimView
@@ -55,7 +56,7 @@ class GroupsView(GroupEndpoint):
         return self.respond(resource_list(params, resource="Group", base_url=self.base_url))
 
     def post(self, request: Request) -> Response:
-        group = scim_group_create(document=self.body())
+        group = scim_group_create(document=self.body(), actor=token_actor(self.token))
         self.log_resource_id = str(group.pk)
         projection = self.projection()
         if not hasattr(group, "scim_members"):  # created with members: read them back
@@ -81,7 +82,10 @@ class GroupView(GroupEndpoint):
     def put(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
         group = scim_group_replace(
-            group_id=resource_id, document=self.body(), if_match=self.if_match()
+            group_id=resource_id,
+            document=self.body(),
+            actor=token_actor(self.token),
+            if_match=self.if_match(),
         )
         return self.document(group.pk, self.projection())
 
@@ -91,6 +95,7 @@ class GroupView(GroupEndpoint):
             group_id=resource_id,
             body=self.body(),
             base_url=self.base_url,
+            actor=token_actor(self.token),
             if_match=self.if_match(),
         )
         query = self.query()
@@ -100,5 +105,7 @@ class GroupView(GroupEndpoint):
 
     def delete(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
-        scim_group_delete(group_id=resource_id, if_match=self.if_match())
+        scim_group_delete(
+            group_id=resource_id, actor=token_actor(self.token), if_match=self.if_match()
+        )
         return self.respond(None, status=204)

@@ -14,6 +14,7 @@ from scim.services import (
     scim_user_delete,
     scim_user_patch,
     scim_user_replace,
+    token_actor,
 )
 from scim.users import etag, user_document
 from scim.views.base import ScimView
@@ -29,7 +30,7 @@ class UsersView(ScimView):
         return self.respond(resource_list(params, resource="User", base_url=self.base_url))
 
     def post(self, request: Request) -> Response:
-        user = scim_user_create(document=self.body())
+        user = scim_user_create(document=self.body(), actor=token_actor(self.token))
         self.log_resource_id = str(user.pk)
         document = user_document(user, base_url=self.base_url)
         headers = {"Location": document["meta"]["location"], "ETag": etag(user.version)}
@@ -61,20 +62,29 @@ class UserView(ScimView):
     def put(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
         user = scim_user_replace(
-            user_id=resource_id, document=self.body(), if_match=self.if_match()
+            user_id=resource_id,
+            document=self.body(),
+            actor=token_actor(self.token),
+            if_match=self.if_match(),
         )
         return self.document(user, self.projection())
 
     def patch(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
         user = scim_user_patch(
-            user_id=resource_id, body=self.body(), base_url=self.base_url, if_match=self.if_match()
+            user_id=resource_id,
+            body=self.body(),
+            base_url=self.base_url,
+            actor=token_actor(self.token),
+            if_match=self.if_match(),
         )
         return self.document(user, self.projection())
 
     def delete(self, request: Request, resource_id: str) -> Response:
         self.log_resource_id = resource_id
-        scim_user_delete(user_id=resource_id, if_match=self.if_match())
+        scim_user_delete(
+            user_id=resource_id, actor=token_actor(self.token), if_match=self.if_match()
+        )
         return self.respond(None, status=204)
 
     def document(self, user: User, projection: Projection) -> Response:

@@ -32,6 +32,10 @@ def microsoft_sign_in(context: template.Context) -> dict[str, Any]:
     return {"available": bool(organisation and organisation.microsoft_enabled)}
 
 
+def _user(context: template.Context) -> object:
+    return getattr(context.get("request"), "user", None)
+
+
 @register.simple_tag(takes_context=True)
 def microsoft_connection(context: template.Context) -> dict[str, Any]:
     """The state of the organisation's Entra connection, for Account > Authentication."""
@@ -46,6 +50,9 @@ def microsoft_connection(context: template.Context) -> dict[str, Any]:
         "connected_by": organisation.entra_connected_by,
         "connected_at": organisation.entra_connected_at,
         "create_users": organisation.create_users_at_first_sign_in,
+        "me_linked": bool(
+            getattr(getattr(context.get("request"), "user", None), "entra_oid", None)
+        ),
         "admin_consent_url": (
             "" if missing else admin_consent_url(organisation=organisation.schema_name)
         ),

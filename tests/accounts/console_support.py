@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from tests.conftest import PASSWORD, host_client
@@ -22,6 +23,7 @@ def bob(acme) -> User:
     """A member of acme who signs in with a password."""
     with schema_context("acme"):
         return user_create(
+            actor=SYSTEM,
             user_name="bob@acme.test",
             email="bob@acme.test",
             password=PASSWORD,
@@ -35,6 +37,7 @@ def scott(acme) -> User:
     """A member of acme provisioned by SCIM."""
     with schema_context("acme"):
         return user_create(
+            actor=SYSTEM,
             user_name="scott@acme.test",
             email="scott@acme.test",
             source=User.Source.SCIM,

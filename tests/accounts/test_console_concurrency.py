@@ -10,13 +10,9 @@ import uuid
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from accounts.actors import Actor
 from accounts.models import User
-from accounts.services import (
-    ConsoleRefused,
-    organisation_create,
-    user_console_create,
-    user_role_set,
-)
+from accounts.services import Refused, organisation_create, user_create, user_role_set
 from tests.conftest import PASSWORD
 
 
@@ -28,8 +24,11 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(django_db_setup,
             slug=slug, name="Race", admin_email=f"first@{slug}.test", admin_password=PASSWORD
         )
         with schema_context(slug):
-            second = user_console_create(
-                email=f"second@{slug}.test", password=PASSWORD, actor=first, role="admin"
+            second = user_create(
+                user_name=f"second@{slug}.test",
+                password=PASSWORD,
+                actor=Actor.console(first),
+                role="admin",
             )
         connection.set_schema_to_public()
     barrier = threading.Barrier(2)
@@ -40,9 +39,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(django_db_setup,
             try:
                 with schema_context(slug):
                     barrier.wait()
-                    user_role_set(user=user, role="member", actor=actor)
+                    user_role_set(user=user, role="member", actor=Actor.console(actor))
                     outcomes.append("demoted")
-            except ConsoleRefused:
+            except Refused:
                 outcomes.append("refused")
             finally:
                 connection.close()

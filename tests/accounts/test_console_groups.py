@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.accounts.console_support import sql_statements  # noqa: F401
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def groups(acme):
     with schema_context("acme"):
         people = [
-            user_create(user_name=f"{name}@acme.test", email=f"{name}@acme.test")
+            user_create(actor=SYSTEM, user_name=f"{name}@acme.test", email=f"{name}@acme.test")
             for name in ["dora", "eli", "finn"]
         ]
         sales = Group.objects.create(display_name="Sales", external_id="ext-sales")

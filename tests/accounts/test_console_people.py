@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import AuditEntry, Group, Membership, User
 from accounts.services import user_create
 from tests.accounts.console_support import (  # noqa: F401
@@ -43,7 +44,7 @@ def audit_of(user: User) -> list[tuple[str, str, dict]]:
 
 def test_list_shows_everyone_alive_with_status_source_and_role(alice_client, bob, scott):
     with schema_context("acme"):
-        gone = user_create(user_name="gone@acme.test", email="gone@acme.test")
+        gone = user_create(actor=SYSTEM, user_name="gone@acme.test", email="gone@acme.test")
         User.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
         User.objects.filter(pk=bob.pk).update(active=False)
     response = alice_client.get("/people")
@@ -234,7 +235,9 @@ def test_unknown_role_is_refused(alice_client, bob):
 def test_the_last_active_admin_cannot_be_demoted(alice_client, alice):
     response = alice_client.post(f"/people/{alice.pk}/role", {"role": "member"})
     assert messages_of(response) == [
-        "alice@acme.test is the only active admin; make someone else an admin first."
+        "alice@acme.test is the only active admin of this organisation, so Looop will not "
+        "make them a member: the organisation would have no admin left. Make someone else "
+        "an admin in Looop first."
     ]
     with schema_context("acme"):
         assert User.objects.get(pk=alice.pk).role == "admin"

@@ -14,6 +14,7 @@ from django.test.client import RequestFactory
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import organisation_host, user_create
 from accounts.throttle import client_ip, signin_pause_seconds
@@ -265,7 +266,12 @@ def test_lockouts_stay_inside_their_organisation(acme, globex, settings):
     settings.AXES_FAILURE_LIMIT = 4
     for schema in ["acme", "globex"]:
         with schema_context(schema):
-            user_create(user_name="sam@example.com", email="sam@example.com", password=PASSWORD)
+            user_create(
+                actor=SYSTEM,
+                user_name="sam@example.com",
+                email="sam@example.com",
+                password=PASSWORD,
+            )
     acme_client, globex_client = host_client("acme"), host_client("globex")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(acme_client, "sam@example.com", "wrong")

@@ -83,7 +83,7 @@ def test_failure_part_way_leaves_nothing(db, monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "user_create", explode)
+    monkeypatch.setattr(services.organisations, "user_create", explode)
     with pytest.raises(RuntimeError):
         services.organisation_create(
             slug="halfway", name="Half", admin_email="h@h.test", admin_password="a long pass phrase"

@@ -8,8 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import AuditEntry, Organisation, User
-from accounts.services import user_create, user_set_active, user_soft_delete
+from accounts.services import user_create, user_deactivate, user_delete
 from looop.mail.models import OutgoingEmail
 from looop.mail.rendering import email_build
 from tests.accounts import console_support
@@ -80,9 +81,11 @@ def test_forgot_answers_the_same_for_known_and_unknown_addresses(acme_client, bo
 
 def test_forgot_sends_nothing_to_deactivated_or_deleted_people(acme_client, bob):
     with schema_context("acme"):
-        user_set_active(user=bob, active=False)
-        gone = user_create(user_name="gone@acme.test", email="gone@acme.test", password=PASSWORD)
-        user_soft_delete(user=gone)
+        user_deactivate(user=bob, actor=SYSTEM)
+        gone = user_create(
+            actor=SYSTEM, user_name="gone@acme.test", email="gone@acme.test", password=PASSWORD
+        )
+        user_delete(user=gone, actor=SYSTEM)
     for address in ("bob@acme.test", "gone@acme.test"):
         response = acme_client.post("/password/forgot", {"email": address})
         assert (response.status_code, response["Location"]) == (302, "/password/forgot/sent")
@@ -160,7 +163,7 @@ def test_a_reset_link_dies_when_the_person_is_deactivated(acme_client, bob):
     acme_client.post("/password/forgot", {"email": "bob@acme.test"})
     link = link_in_last_email()
     with schema_context("acme"):
-        user_set_active(user=bob, active=False)
+        user_deactivate(user=bob, actor=SYSTEM)
     assert "This link no longer works" in acme_client.get(link, follow=True).content.decode()
 
 

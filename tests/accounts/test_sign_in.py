@@ -4,8 +4,9 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
-from accounts.services import user_create, user_set_active
+from accounts.services import user_create, user_deactivate
 from tests.conftest import PASSWORD, host_client
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +61,17 @@ def test_user_of_acme_cannot_sign_in_on_globex(globex_client, alice):
 def test_same_email_in_two_organisations_is_two_accounts(acme, globex):
     with schema_context("acme"):
         in_acme = user_create(
-            user_name="sam@example.com", email="sam@example.com", password="acme pw 123!"
+            actor=SYSTEM,
+            user_name="sam@example.com",
+            email="sam@example.com",
+            password="acme pw 123!",
         )
     with schema_context("globex"):
         in_globex = user_create(
-            user_name="sam@example.com", email="sam@example.com", password="globex pw 456!"
+            actor=SYSTEM,
+            user_name="sam@example.com",
+            email="sam@example.com",
+            password="globex pw 456!",
         )
     assert in_acme.pk != in_globex.pk
     acme_client, globex_client = host_client("acme"), host_client("globex")
@@ -88,10 +95,12 @@ def test_session_cookie_of_acme_is_not_accepted_on_globex(acme_client, alice):
 
 def test_deactivation_ends_sessions_and_blocks_sign_in(acme_client, acme):
     with schema_context("acme"):
-        bob = user_create(user_name="bob@acme.test", email="bob@acme.test", password=PASSWORD)
+        bob = user_create(
+            actor=SYSTEM, user_name="bob@acme.test", email="bob@acme.test", password=PASSWORD
+        )
     sign_in(acme_client, "bob@acme.test")
     assert acme_client.get("/").status_code == 200
     with schema_context("acme"):
-        user_set_active(user=bob, active=False)
+        user_deactivate(user=bob, actor=SYSTEM)
     assert acme_client.get("/").status_code == 302
     assert sign_in(acme_client, "bob@acme.test").status_code == 200

@@ -6,6 +6,7 @@ from typing import Any
 
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import organisation_host, user_create
 from scim.models import ScimToken
@@ -62,5 +63,10 @@ def active_token_names(django_db_blocker: Any, slug: str) -> list[str]:
 def add_member(django_db_blocker: Any, slug: str, email: str) -> User:
     with django_db_blocker.unblock(), schema_context(slug):
         return user_create(
-            user_name=email, email=email, password=PASSWORD, name_given="Mo", name_family="Member"
+            actor=SYSTEM,
+            user_name=email,
+            email=email,
+            password=PASSWORD,
+            name_given="Mo",
+            name_family="Member",
         )

@@ -7,6 +7,7 @@ for an admin) of the Sign in with Microsoft issue.
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from tests.e2e.console_steps import admin_email, sign_in
@@ -83,7 +84,7 @@ def test_seed_flow_binds_only_for_an_admin(
     slug = live_org.schema_name
     member = f"member@{slug}.test"
     with django_db_blocker.unblock(), schema_context(slug):
-        user_create(user_name=member, email=member, source=User.Source.SCIM)
+        user_create(actor=SYSTEM, user_name=member, email=member, source=User.Source.SCIM)
     directory_user(microsoft, tid=CONTOSO, preferred_username=member)
     admin_oid = directory_user(microsoft, tid=CONTOSO, preferred_username=admin_email(slug))
 

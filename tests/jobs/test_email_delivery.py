@@ -6,6 +6,7 @@ import psycopg
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from looop.mail.models import OutgoingEmail
@@ -29,7 +30,7 @@ def test_an_invitation_is_sent_by_a_worker_with_text_and_html_parts(
 ):
     slug = committed_org.slug
     with django_db_blocker.unblock(), schema_context(slug):
-        person = user_create(user_name=f"dora@{slug}.test", email=f"dora@{slug}.test")
+        person = user_create(actor=SYSTEM, user_name=f"dora@{slug}.test", email=f"dora@{slug}.test")
         person = User.objects.get(pk=person.pk)
         record = email_queue(kind="invitation", person=person, microsoft=False, invited_by="Al")
     worker = worker_start(smtp_server.port, "one")

@@ -85,8 +85,11 @@ def test_admins_see_their_organisations_failed_emails_with_the_reason(alice_clie
 
 
 def test_members_cannot_see_failed_emails(acme):
+    from accounts.actors import SYSTEM
     from accounts.services import user_create
 
     with schema_context("acme"):
-        member = user_create(user_name="m@acme.test", email="m@acme.test", password="x" * 20)
+        member = user_create(
+            actor=SYSTEM, user_name="m@acme.test", email="m@acme.test", password="x" * 20
+        )
     assert signed_in("acme", member).get("/account/email").status_code == 403

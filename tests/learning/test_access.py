@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership
-from accounts.services import user_soft_delete
+from accounts.services import user_delete
 from learning import services
 from learning.models import Progress, Share
 from learning.selectors import (
@@ -155,7 +156,7 @@ def test_deleted_people_lose_group_shares_and_keep_their_records(catalogue, bob,
     join(bob, starters)
     services.share_create(target=catalogue.onboarding, group=starters)
     services.progress_complete(user=bob, resource=catalogue.intro, has_quiz=False)
-    user_soft_delete(user=bob)
+    user_delete(user=bob, actor=SYSTEM)
     assert learning_items(user=bob) == []
     assert Progress.objects.filter(user=bob).count() == 1
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.selectors import users_live
 from accounts.services import user_create
@@ -37,6 +38,7 @@ def people_create() -> People:
     with schema_context("acme"):
         alice = User.objects.get(user_name="alice@acme.test")
         bjensen = user_create(
+            actor=SYSTEM,
             user_name="bjensen@acme.test",
             external_id="ext-Bjensen",
             display_name="Babs Jensen",
@@ -70,6 +72,7 @@ def people_create() -> People:
             last_modified=dt.datetime(2020, 6, 1, 12, 0, tzinfo=UTC),
         )
         jsmith = user_create(
+            actor=SYSTEM,
             user_name="jsmith@acme.test",
             external_id="ext-jsmith",
             display_name='John "Jack" Smith',
@@ -86,6 +89,7 @@ def people_create() -> People:
             addresses=[{"type": "home", "postalCode": "91608"}],
         )
         emile = user_create(
+            actor=SYSTEM,
             user_name="Émile@acme.test",
             display_name="Émile Zola",
             title="Writer",
@@ -93,6 +97,7 @@ def people_create() -> People:
             emails=[{"value": "Émile@Acme.test", "type": "work"}],
         )
         percent = user_create(
+            actor=SYSTEM,
             user_name="100%_sure@acme.test",
             external_id="EXT-JSMITH",
             title="Tour Guide\\Lead",

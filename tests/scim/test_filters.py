@@ -9,6 +9,7 @@ import pytest
 from django.db.models import JSONField, Value
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from scim.filters import filter_to_q
@@ -211,6 +212,7 @@ class TestEntraFilters:
     def contoso_user(self, people):
         with schema_context("acme"):
             return user_create(
+                actor=SYSTEM,
                 user_name="Test.User@contoso.com",
                 external_id="0a3b6a36-9b5a-4f2a-8a3c-5e3f1b1e2d4c",
                 emails=[{"primary": True, "type": "work", "value": "Test.User@contoso.com"}],
@@ -238,6 +240,7 @@ class TestOtherOrganisations:
     def twin(self, people, globex):
         with schema_context("globex"):
             return user_create(
+                actor=SYSTEM,
                 user_name="twin@globex.test",
                 external_id="ext-Bjensen",
                 title="Tour Guide",

@@ -3,6 +3,7 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership
 from accounts.services import user_create
 from tests.scim.filters_support import groups_create, groups_matching, people_create, users_matching
@@ -78,7 +79,7 @@ def test_member_filter_is_one_exists_subquery(people, groups):
     """No join to the membership table: a group with many matching members is one row."""
     with schema_context("acme"):
         for n in range(20):
-            user = user_create(user_name=f"member{n}@acme.test")
+            user = user_create(actor=SYSTEM, user_name=f"member{n}@acme.test")
             Membership.objects.create(group=groups["Empty"], user=user)
         from scim.filters import filter_to_q
 

@@ -2,6 +2,7 @@
 
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.scim.conftest import PATCH_OP, USER_SCHEMA, parallel
@@ -10,7 +11,10 @@ from tests.scim.conftest import PATCH_OP, USER_SCHEMA, parallel
 def test_parallel_member_adds_lose_nothing(live_scim, live_org, django_db_blocker):
     slug = live_org.schema_name
     with django_db_blocker.unblock(), schema_context(slug):
-        users = [user_create(user_name=f"m{i}@{slug}.test", source="scim") for i in range(40)]
+        users = [
+            user_create(actor=SYSTEM, user_name=f"m{i}@{slug}.test", source="scim")
+            for i in range(40)
+        ]
         group = Group.objects.create(display_name="Everyone")
 
     def add(i: int) -> int:
@@ -42,7 +46,7 @@ def test_parallel_duplicate_posts_create_exactly_one_user(live_scim, live_org, d
 def test_parallel_patches_of_one_user_keep_every_change(live_scim, live_org, django_db_blocker):
     slug = live_org.schema_name
     with django_db_blocker.unblock(), schema_context(slug):
-        user = user_create(user_name=f"busy@{slug}.test", source="scim")
+        user = user_create(actor=SYSTEM, user_name=f"busy@{slug}.test", source="scim")
     attributes = ["title", "displayName", "nickName", "userType", "locale", "timezone",
                   "preferredLanguage", "profileUrl"]  # fmt: skip
 

@@ -3,8 +3,9 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
-from accounts.services import user_create, user_soft_delete
+from accounts.services import user_create, user_delete
 from tests.scim.conftest import ENTERPRISE, USER_SCHEMA, error_body, in_schema, meta
 
 pytestmark = pytest.mark.django_db
@@ -195,8 +196,8 @@ def test_duplicate_user_name_is_409_whatever_the_case(scim):
 
 def test_user_name_of_a_deleted_user_is_free_again(scim):
     with schema_context("acme"):
-        old = user_create(user_name="gone@acme.test", source="scim")
-        user_soft_delete(user=old)
+        old = user_create(actor=SYSTEM, user_name="gone@acme.test", source="scim")
+        user_delete(user=old, actor=SYSTEM)
     response = scim.post("/Users", {"userName": "gone@acme.test"})
     assert response.status_code == 201
     assert response.json()["id"] != str(old.pk)

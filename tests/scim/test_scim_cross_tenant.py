@@ -3,6 +3,7 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from scim.models import ProvisioningEvent, RejectedRequestCount
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def globex_people(globex, gina):
     with schema_context("globex"):
-        george = user_create(user_name="george@globex.test", email="george@globex.test",
-                             source="scim", external_id="ext-g")  # fmt: skip
+        george = user_create(actor=SYSTEM, user_name="george@globex.test",
+                             email="george@globex.test", source="scim",
+                             external_id="ext-g")  # fmt: skip
         group = Group.objects.create(display_name="Globex Team")
         Membership.objects.create(group=group, user=george)
     return george, group

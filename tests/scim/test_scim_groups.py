@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.scim.conftest import GROUP_SCHEMA, error_body, in_schema, meta
@@ -26,7 +27,9 @@ ENTRA_CREATE_GROUP = {
 def people(acme) -> list[User]:
     with schema_context("acme"):
         return [
-            user_create(user_name=f"p{i}@acme.test", source="scim", display_name=f"P{i}")
+            user_create(
+                actor=SYSTEM, user_name=f"p{i}@acme.test", source="scim", display_name=f"P{i}"
+            )
             for i in range(3)
         ]
 

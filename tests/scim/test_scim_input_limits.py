@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from scim.errors import ScimError
@@ -21,7 +22,7 @@ EMPTY = {"schemas": [LIST], "totalResults": 0, "startIndex": 1, "itemsPerPage": 
 def bob(acme, alice) -> User:
     """A provisioned acme member in a group, managed by alice."""
     with schema_context("acme"):
-        bob = user_create(user_name="bob@acme.test", source="scim", manager=alice)
+        bob = user_create(actor=SYSTEM, user_name="bob@acme.test", source="scim", manager=alice)
         group = Group.objects.create(display_name="Builders")
         Membership.objects.create(group=group, user=bob)
     return bob

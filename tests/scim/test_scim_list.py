@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.scim.conftest import GROUP_SCHEMA, LIST, USER_SCHEMA, error_body
@@ -19,7 +20,7 @@ def many(acme, alice) -> list[User]:
     """alice plus 6 users (created in order), each in two groups."""
     with schema_context("acme"):
         users = [alice] + [
-            user_create(user_name=f"u{i}@acme.test", source="scim", title=f"T{i % 3}")
+            user_create(actor=SYSTEM, user_name=f"u{i}@acme.test", source="scim", title=f"T{i % 3}")
             for i in range(6)
         ]
         groups = [Group.objects.create(display_name=name) for name in ("Red", "Blue")]

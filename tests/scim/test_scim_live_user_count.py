@@ -6,9 +6,10 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.selectors import users_live, users_live_count
-from accounts.services import user_create, user_set_active, user_soft_delete
+from accounts.services import user_create, user_deactivate, user_delete
 from tests.scim.conftest import USER_SCHEMA, LiveScim, ScimClient, parallel
 
 
@@ -24,10 +25,12 @@ def test_the_tally_follows_every_kind_of_write(acme, globex, acme_token):
     globex_before = tally_and_count("globex")
     scim = ScimClient("acme", acme_token)
     with schema_context("acme"):
-        people = [user_create(user_name=f"t{i}@acme.test", source="scim") for i in range(3)]
+        people = [
+            user_create(actor=SYSTEM, user_name=f"t{i}@acme.test", source="scim") for i in range(3)
+        ]
         assert tally_and_count("acme") == (start + 3, start + 3)
-        user_set_active(user=people[0], active=False)  # deactivated users are still live
-        user_soft_delete(user=people[1])
+        user_deactivate(user=people[0], actor=SYSTEM)  # deactivated users are still live
+        user_delete(user=people[1], actor=SYSTEM)
         assert tally_and_count("acme") == (start + 2, start + 2)
     created = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "t9@acme.test"})
     assert created.status_code == 201

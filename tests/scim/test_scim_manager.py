@@ -7,6 +7,7 @@ value it cannot resolve instead of refusing the whole user; Looop does the same.
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from tests.scim.conftest import ENTERPRISE, PATCH_OP, USER_SCHEMA, in_schema, meta
@@ -27,7 +28,9 @@ def row(user_name: str) -> User:
 @pytest.fixture
 def boss(acme) -> User:
     with schema_context("acme"):
-        return user_create(user_name="boss@acme.test", source="scim", display_name="Boss")
+        return user_create(
+            actor=SYSTEM, user_name="boss@acme.test", source="scim", display_name="Boss"
+        )
 
 
 def test_create_with_an_unknown_manager_keeps_the_value(scim):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from scim.patch import patch_members_only
@@ -36,7 +37,9 @@ def remove(*users: User) -> dict:
 @pytest.fixture
 def people(acme) -> list[User]:
     with schema_context("acme"):
-        return [user_create(user_name=f"f{i}@acme.test", source="scim") for i in range(5)]
+        return [
+            user_create(actor=SYSTEM, user_name=f"f{i}@acme.test", source="scim") for i in range(5)
+        ]
 
 
 @pytest.fixture
@@ -153,7 +156,7 @@ def test_a_removal_waiting_for_the_lock_sees_the_member_added_meanwhile(
     a snapshot that includes what committed while waiting.)"""
     slug = live_org.schema_name
     with django_db_blocker.unblock(), schema_context(slug):
-        member = user_create(user_name=f"late@{slug}.test", source="scim")
+        member = user_create(actor=SYSTEM, user_name=f"late@{slug}.test", source="scim")
         group = Group.objects.create(display_name="Contended")
     table, membership = f'"{slug}"."accounts_group"', f'"{slug}"."accounts_membership"'
     with psycopg.connect(database_url()) as holder:

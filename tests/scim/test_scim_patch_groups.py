@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.scim.conftest import GROUP_SCHEMA, PATCH_OP, in_schema, meta
@@ -20,7 +21,9 @@ def ops(*operations: dict) -> dict:
 @pytest.fixture
 def people(acme) -> list[User]:
     with schema_context("acme"):
-        return [user_create(user_name=f"m{i}@acme.test", source="scim") for i in range(60)]
+        return [
+            user_create(actor=SYSTEM, user_name=f"m{i}@acme.test", source="scim") for i in range(60)
+        ]
 
 
 @pytest.fixture

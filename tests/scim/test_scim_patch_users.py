@@ -6,6 +6,7 @@ Each test checks the response, the stored row, and that a bad PATCH changes noth
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
 from scim.models import ProvisioningEvent
@@ -13,6 +14,13 @@ from tests.scim.conftest import ENTERPRISE, PATCH_OP, USER_SCHEMA, error_body, i
 
 pytestmark = pytest.mark.django_db
 BASE = "http://acme.looop.localhost/scim/v2"
+
+
+@pytest.fixture
+def ada(acme, alice) -> User:
+    """A second admin, so that alice is not the last active admin (whom SCIM cannot remove)."""
+    with schema_context("acme"):
+        return user_create(actor=SYSTEM, user_name="ada@acme.test", role=User.Role.ADMIN)
 
 
 def ops(*operations: dict) -> dict:
@@ -23,6 +31,7 @@ def ops(*operations: dict) -> dict:
 def jane(acme) -> User:
     with schema_context("acme"):
         return user_create(
+            actor=SYSTEM,
             user_name="jane@contoso.com",
             email="jane@contoso.com",
             source="scim",
@@ -37,7 +46,9 @@ def jane(acme) -> User:
 @pytest.fixture
 def boss(acme) -> User:
     with schema_context("acme"):
-        return user_create(user_name="boss@contoso.com", source="scim", display_name="Boss")
+        return user_create(
+            actor=SYSTEM, user_name="boss@contoso.com", source="scim", display_name="Boss"
+        )
 
 
 def row(user: User) -> User:
@@ -73,7 +84,7 @@ def test_entra_default_dialect_replace_title_department_email_name(scim, jane):
     )  # fmt: skip
 
 
-def test_entra_deactivates_with_the_string_false_and_sessions_end(scim, alice, alice_client):
+def test_entra_deactivates_with_the_string_false_and_sessions_end(scim, alice, ada, alice_client):
     assert alice_client.get("/people").status_code == 200
     body = ops({"op": "Replace", "path": "active", "value": "False"})
     response = scim.patch(f"/Users/{alice.pk}", body)

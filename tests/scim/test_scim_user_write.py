@@ -7,9 +7,10 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.services import user_create
-from scim import services
+from scim.services import users as services
 from tests.scim.conftest import ENTERPRISE, PATCH_OP, USER_SCHEMA, error_body
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def jane(acme) -> User:
     with schema_context("acme"):
-        return user_create(user_name="jane@contoso.com", source="scim", title="Engineer")
+        return user_create(
+            actor=SYSTEM, user_name="jane@contoso.com", source="scim", title="Engineer"
+        )
 
 
 def stored(user: User) -> User:

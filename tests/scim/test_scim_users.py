@@ -3,6 +3,7 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from tests.scim.conftest import ENTERPRISE, USER_SCHEMA, error_body, in_schema, meta
@@ -12,11 +13,19 @@ BASE = "http://acme.looop.localhost/scim/v2"
 
 
 @pytest.fixture
+def ada(acme, alice) -> User:
+    """A second admin, so that alice is not the last active admin (whom SCIM cannot remove)."""
+    with schema_context("acme"):
+        return user_create(actor=SYSTEM, user_name="ada@acme.test", role=User.Role.ADMIN)
+
+
+@pytest.fixture
 def bob(acme, alice) -> User:
     """A SCIM-provisioned user with a manager and a group."""
     with schema_context("acme"):
         User.objects.filter(pk=alice.pk).update(display_name="Alice")
         bob = user_create(
+            actor=SYSTEM,
             user_name="bob@acme.test",
             email="bob@acme.test",
             source="scim",
@@ -167,7 +176,7 @@ def test_put_unknown_user_is_404(scim):
     assert response.status_code == 404
 
 
-def test_deactivation_ends_sessions_and_keeps_the_user_visible(scim, alice, alice_client):
+def test_deactivation_ends_sessions_and_keeps_the_user_visible(scim, alice, ada, alice_client):
     assert alice_client.get("/people").status_code == 200
     document = scim.get(f"/Users/{alice.pk}").json()
     response = scim.put(f"/Users/{alice.pk}", {**document, "active": "False"})
@@ -199,7 +208,7 @@ def test_delete_is_a_soft_delete(scim, bob):
     assert scim.post("/Users", {"userName": "BOB@acme.test"}).status_code == 201
 
 
-def test_deleting_a_manager_clears_the_reference(scim, bob, alice):
+def test_deleting_a_manager_clears_the_reference(scim, bob, alice, ada):
     assert scim.delete(f"/Users/{alice.pk}").status_code == 204
     assert ENTERPRISE not in scim.get(f"/Users/{bob.pk}?attributes=manager").json()
     fresh = reload(bob)

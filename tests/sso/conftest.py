@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Organisation, User
 from accounts.services import user_create
 from sso.metadata import discovery_cache, jwks_cache
@@ -59,7 +60,11 @@ def person(slug: str, user_name: str, **fields: object) -> User:
     """A person in an organisation, as SCIM would provision them (no password)."""
     with schema_context(slug):
         return user_create(
-            user_name=user_name, email=fields.pop("email", user_name), source="scim", **fields
+            actor=SYSTEM,
+            user_name=user_name,
+            email=fields.pop("email", user_name),
+            source="scim",
+            **fields,
         )
 
 

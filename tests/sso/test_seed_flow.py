@@ -4,8 +4,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import AuditEntry, Organisation, User
-from accounts.services import user_set_active
-from tests.sso.conftest import new_flow, new_oid, organisation_update, person, reload
+from accounts.seed_intent import COOKIE
+from tests.sso.conftest import Flow, new_flow, new_oid, organisation_update, person, reload
 from tests.sso.fake_entra import CONTOSO, FABRIKAM
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,22 @@ def bound_tenant() -> str:
     return Organisation.objects.get(schema_name="acme").entra_tenant_id
 
 
-def test_an_admins_first_sign_in_binds_the_tenant(acme_unbound, alice, fake_entra):
+def seed_flow(admin: User) -> Flow:
+    """A browser in which `admin` switched Microsoft on, then signed out: it holds the
+    binding intent for `admin` (accounts/seed_intent.py)."""
     flow = new_flow("acme")
+    with schema_context("acme"):
+        flow.org.force_login(admin)
+    switched = flow.org.post("/account/authentication/microsoft", {"enabled": "1"})
+    assert switched.status_code == 302 and switched.cookies[COOKIE].value
+    assert flow.org.post("/logout").status_code == 302
+    with schema_context("acme"):
+        assert "_auth_user_id" not in flow.org.session
+    return flow
+
+
+def test_an_admins_first_sign_in_binds_the_tenant(acme_unbound, alice, fake_entra):
+    flow = seed_flow(alice)
     oid = new_oid()
 
     response = flow.sign_in(fake_entra, tid=CONTOSO, oid=oid, preferred_username="alice@acme.test")
@@ -77,7 +91,7 @@ def test_an_unknown_identity_is_neither_created_nor_binds_even_with_creation_on(
 
 
 def test_an_admin_found_by_verified_email_binds(acme_unbound, alice, fake_entra):
-    flow = new_flow("acme")
+    flow = seed_flow(alice)
     response = flow.sign_in(
         fake_entra,
         tid=CONTOSO,
@@ -107,9 +121,10 @@ def test_noauth_an_unverified_email_of_an_admin_binds_nothing(acme_unbound, alic
 
 
 def test_a_deactivated_admin_binds_nothing(acme_unbound, alice, fake_entra):
+    flow = seed_flow(alice)
     with schema_context("acme"):
-        user_set_active(user=alice, active=False)
-    flow = new_flow("acme")
+        # The only admin, deactivated behind the actions' back (they refuse to).
+        User.objects.filter(pk=alice.pk).update(active=False)
     response = flow.sign_in(
         fake_entra, tid=CONTOSO, oid=new_oid(), preferred_username="alice@acme.test"
     )
@@ -119,7 +134,7 @@ def test_a_deactivated_admin_binds_nothing(acme_unbound, alice, fake_entra):
 
 
 def test_once_bound_other_tenants_are_refused(acme_unbound, alice, fake_entra):
-    new_flow("acme").sign_in(
+    seed_flow(alice).sign_in(
         fake_entra, tid=CONTOSO, oid=new_oid(), preferred_username="alice@acme.test"
     )
     person("acme", "bob@acme.test")

@@ -3,8 +3,9 @@
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import AuditEntry, User
-from accounts.services import user_set_active, user_soft_delete
+from accounts.services import user_deactivate, user_delete, user_reactivate
 from sso.oidc import MicrosoftIdentity
 from sso.refusals import SignInRefused
 from sso.services import microsoft_sign_in
@@ -101,16 +102,16 @@ def test_after_linking_only_tid_and_oid_identify_the_user(acme_microsoft):
 def test_a_deactivated_user_is_refused_before_and_after_linking(acme_microsoft):
     scott = person("acme", "scott@acme.test")
     with schema_context("acme"):
-        user_set_active(user=scott, active=False)
+        user_deactivate(user=scott, actor=SYSTEM)
     assert refused(acme_microsoft, preferred_username="scott@acme.test") == "deactivated"
     assert reload("acme", scott).entra_oid is None  # nothing linked
 
     oid = new_oid()
     with schema_context("acme"):
-        user_set_active(user=scott, active=True)
+        user_reactivate(user=scott, actor=SYSTEM)
     sign_in(acme_microsoft, oid=oid, preferred_username="scott@acme.test")
     with schema_context("acme"):
-        user_set_active(user=scott, active=False)
+        user_deactivate(user=scott, actor=SYSTEM)
     assert refused(acme_microsoft, oid=oid) == "deactivated"
 
 
@@ -127,7 +128,7 @@ def test_a_deleted_user_is_refused_and_not_recreated(acme_microsoft):
     oid = new_oid()
     sign_in(acme_microsoft, oid=oid, preferred_username="scott@acme.test")
     with schema_context("acme"):
-        user_soft_delete(user=scott)
+        user_delete(user=scott, actor=SYSTEM)
         before = User.objects.count()
 
     assert refused(acme_microsoft, oid=oid, preferred_username="scott@acme.test") == "deleted"
@@ -142,7 +143,7 @@ def test_a_reprovisioned_user_takes_over_the_link_of_the_removed_account(acme_mi
     oid = new_oid()
     sign_in(acme_microsoft, oid=oid, preferred_username="scott@acme.test")
     with schema_context("acme"):
-        user_soft_delete(user=old)
+        user_delete(user=old, actor=SYSTEM)
     new = person("acme", "scott@acme.test")
 
     assert sign_in(acme_microsoft, oid=oid, preferred_username="scott@acme.test").pk == new.pk
@@ -189,7 +190,7 @@ def test_creation_at_first_sign_in_makes_a_linked_member(acme_microsoft):
     )
     with schema_context("acme"):
         created = User.objects.get(pk=user.pk)
-        entry = AuditEntry.objects.get(action="user.create")
+        entry = AuditEntry.objects.get(action="user.create", target=str(user.pk))
     assert (created.user_name, created.email, created.role, created.source) == (
         "nina@acme.test",
         "nina@acme.test",
@@ -203,12 +204,8 @@ def test_creation_at_first_sign_in_makes_a_linked_member(acme_microsoft):
         "Simone",
     )
     assert not created.has_usable_password()
-    assert (entry.actor_label, entry.target) == ("system", "nina@acme.test")
-    assert entry.detail == {
-        "user_name": "nina@acme.test",
-        "role": "member",
-        "via": "Microsoft sign-in",
-    }
+    assert (entry.actor_label, entry.actor_id) == ("Microsoft sign-in", None)
+    assert entry.detail == {"user_name": "nina@acme.test", "role": "member"}
     # The second sign-in finds the same account by (tid, oid).
     assert sign_in(acme_microsoft, oid=oid, preferred_username="nina@acme.test").pk == user.pk
 
@@ -263,7 +260,7 @@ def test_noauth_an_unverified_email_in_the_bound_tenant_does_not_link(acme_micro
 def test_a_deactivated_user_sees_a_clear_page(acme_microsoft, fake_entra, caplog):
     scott = person("acme", "scott@acme.test")
     with schema_context("acme"):
-        user_set_active(user=scott, active=False)
+        user_deactivate(user=scott, actor=SYSTEM)
     flow = new_flow("acme")
     with caplog.at_level("WARNING", logger="looop.sso"):
         response = flow.sign_in(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.selectors import organisation_get
 from accounts.services import audit_record, organisation_create
@@ -78,7 +79,7 @@ def demo_admin_password_reset() -> str:
         admin.set_password(password)
         admin.save(update_fields=["password"])
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action="user.password_set",
             target=str(admin.pk),
             detail={"user_name": admin.user_name, "how": "manage.py demo --new-admin-password"},
