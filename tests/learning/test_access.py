@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from accounts.actors import SYSTEM
 from accounts.models import Group, Membership
-from accounts.services import user_delete
+from accounts.services import group_delete, user_delete
 from learning import services
 from learning.models import Progress, Share
 from learning.selectors import (
@@ -165,6 +165,8 @@ def test_a_deleted_group_takes_its_shares_with_it(catalogue, bob):
     group = Group.objects.create(display_name="Temporary")
     join(bob, group)
     services.share_create(target=catalogue.intro, group=group)
-    group.delete()
+    services.workspace_access_set(workspace=catalogue.private_space, groups=[group], users=[])
+    group_delete(group=group, actor=SYSTEM)  # as SCIM's DELETE /Groups/<id> does
     assert learning_items(user=bob) == []
     assert not Share.objects.exists()
+    assert not catalogue.private_space.access.exists()
