@@ -3,9 +3,10 @@
 from django.urls import include, path
 
 from accounts import views_auth
+from learning import views_learner
 
 urlpatterns = [
-    path("", views_auth.home, name="home"),
+    path("", views_learner.home, name="home"),  # my learning, for admins and members
     path("login", views_auth.SignInView.as_view(), name="login"),
     path("logout", views_auth.SignOutView.as_view(), name="logout"),
     path("welcome", views_auth.welcome, name="signup_welcome"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),
     path("", include("scim.urls_console")),
+    path("", include("learning.urls_learner")),
+    path("", include("learning.urls_console")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.
