@@ -6,17 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from accounts.models import User
 from accounts.passwords import MICROSOFT_ONLY_SIGN_IN, microsoft_only
 from accounts.selectors import organisation_get
-from accounts.selectors_home import home_setup
 from accounts.signup_welcome import BACKEND as WELCOME_BACKEND
 from accounts.signup_welcome import welcome_cookie_clear, welcome_user
 
@@ -61,17 +58,6 @@ class SignOutView(auth_views.LogoutView):
         if was_signed_in:
             messages.info(request, "You are signed out.")
         return response
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Everyone's home; an admin's shows the setup checklist, or a summary once it is done."""
-    context: dict[str, Any] = {}
-    if request.user.is_admin:
-        organisation = organisation_get(slug=request.tenant.schema_name)
-        if organisation is not None:
-            context["setup"] = home_setup(organisation=organisation)
-    return render(request, "accounts/home.html", context)
 
 
 def welcome(request: HttpRequest) -> HttpResponse:

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import organisation_get
+from accounts.selectors_home import home_setup
 from learning import content, selectors, services
 from learning.grading import QuizNotFound, QuizResult, RetryRefused, attempts_of, quiz_submit
 from learning.models import Resource
@@ -98,14 +100,20 @@ def items_html(items: list[selectors.LearningItem]) -> SafeString:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """My learning (overdue, due soon, in progress, not started, completed) and the
-    workspaces I can browse. Admins get the same page, with a way into the console."""
+    workspaces I can browse. Admins get the same page, with a way into the console and,
+    above it, the setup checklist (or a summary once it is done)."""
     items = selectors.learning_items(user=request.user)
     workspaces = list(selectors.workspaces_visible(user=request.user))
-    return render(
-        request,
-        "learning/home.html",
-        {"items": items, "items_html": items_html(items), "workspaces": workspaces},
-    )
+    context: dict[str, Any] = {
+        "items": items,
+        "items_html": items_html(items),
+        "workspaces": workspaces,
+    }
+    if request.user.is_admin:  # an admin's home also shows where the organisation stands
+        organisation = organisation_get(slug=request.tenant.schema_name)
+        if organisation is not None:
+            context["setup"] = home_setup(organisation=organisation)
+    return render(request, "learning/home.html", context)
 
 
 @login_required
