@@ -12,6 +12,8 @@ urlpatterns = [
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),
+    path("", include("api.urls_console")),
+    path("api/v1/", include("api.urls")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.
