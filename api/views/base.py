@@ -31,6 +31,7 @@ class ApiView(APIView):
     parser_classes = [LimitedJSONParser]
     renderer_classes = [ApiJSONRenderer]
     throttle_classes: list[Any] = []
+    checks_own_input = True  # looop.input_middleware leaves the query to initial()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"

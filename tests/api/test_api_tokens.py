@@ -161,8 +161,9 @@ def test_valid_tokens_do_not_use_up_the_allowance(bob_api, settings):
 
 def test_the_command_prints_the_secret_alone(bob):
     out = StringIO()
-    call_command("api_token", "create", "acme", "--user", "BOB@acme.test", "--name", "CI",
-                 stdout=out)  # fmt: skip
+    call_command(
+        "api_token", "create", "acme", "--user", "BOB@acme.test", "--name", "CI", stdout=out
+    )
     secret = out.getvalue().strip()
     assert secret.startswith("looop_api_") and "\n" not in secret
     connection.set_schema("acme")
@@ -171,8 +172,18 @@ def test_the_command_prints_the_secret_alone(bob):
 
 
 def test_the_command_lists_and_revokes(bob):
-    call_command("api_token", "create", "acme", "--user", "bob@acme.test", "--name", "CI",
-                 "--expires-days", "30", stdout=StringIO())  # fmt: skip
+    call_command(
+        "api_token",
+        "create",
+        "acme",
+        "--user",
+        "bob@acme.test",
+        "--name",
+        "CI",
+        "--expires-days",
+        "30",
+        stdout=StringIO(),
+    )
     out = StringIO()
     call_command("api_token", "list", "acme", stdout=out)
     assert out.getvalue().startswith("bob@acme.test\tCI\tlooop_api_")
@@ -185,18 +196,28 @@ def test_the_command_lists_and_revokes(bob):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["create", "nowhere", "--user", "bob@acme.test", "--name", "CI"],
-         "No organisation with the slug 'nowhere'."),
-        (["create", "acme", "--user", "nobody@acme.test", "--name", "CI"],
-         "No person 'nobody@acme.test' in this organisation."),
-        (["create", "globex", "--user", "bob@acme.test", "--name", "CI"],
-         "No person 'bob@acme.test' in this organisation."),
-        (["create", "acme", "--user", "bob@acme.test", "--name", "CI", "--expires-days", "0"],
-         "--expires-days must be a positive number of days."),
-        (["revoke", "acme", "--user", "bob@acme.test", "CI"],
-         "bob@acme.test has no active token called 'CI'."),
+        (
+            ["create", "nowhere", "--user", "bob@acme.test", "--name", "CI"],
+            "No organisation with the slug 'nowhere'.",
+        ),
+        (
+            ["create", "acme", "--user", "nobody@acme.test", "--name", "CI"],
+            "No person 'nobody@acme.test' in this organisation.",
+        ),
+        (
+            ["create", "globex", "--user", "bob@acme.test", "--name", "CI"],
+            "No person 'bob@acme.test' in this organisation.",
+        ),
+        (
+            ["create", "acme", "--user", "bob@acme.test", "--name", "CI", "--expires-days", "0"],
+            "--expires-days must be a positive number of days.",
+        ),
+        (
+            ["revoke", "acme", "--user", "bob@acme.test", "CI"],
+            "bob@acme.test has no active token called 'CI'.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_command_refuses_clearly(bob, globex, args, message):
     with pytest.raises(CommandError) as refused:
         call_command("api_token", *args, stdout=StringIO())
