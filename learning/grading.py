@@ -11,7 +11,7 @@ from accounts.models import User
 from learning import limits
 from learning.models import Element, Progress, Question, QuizAttempt, Resource
 from learning.selectors import quiz_of, resource_for_learner
-from learning.services import LearningRefused
+from learning.services import LearningRefused, enrolments_record
 
 
 class QuizNotFound(LookupError):
@@ -80,6 +80,7 @@ def quiz_submit(*, user: User, resource_id: object, answers: dict[str, Any]) -> 
         raise LearningRefused("Answers are a map of question ids to option ids.")
     cleaned = _answers(answers, quiz)
     Progress.objects.get_or_create(user=user, resource=resource)
+    enrolments_record(user=user, resource=resource)
     progress = Progress.objects.select_for_update().get(user=user, resource=resource)
     previous = QuizAttempt.objects.filter(user=user, resource=resource).count()
     if previous and not resource.retries_allowed:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from learning import limits
+from learning import content, limits
 
 
 class Workspace(models.Model):
@@ -146,6 +146,11 @@ class Element(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} element {self.position} of {self.resource_id}"
+
+    @property
+    def is_embed(self) -> bool:
+        """A YouTube or Vimeo player (framed), rather than an MP4 file (a <video>)."""
+        return self.kind == self.Kind.VIDEO and self.url.startswith(content.FRAME_HOSTS)
 
 
 class Question(models.Model):
@@ -317,3 +322,34 @@ class QuizAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} scored {self.score} on {self.resource_id}"
+
+
+class Enrolment(models.Model):
+    """A person who worked on a shared resource or pathway while it reached them: written at
+    their first progress on it (never at sharing time), so that a report keeps their
+    completion after they leave the group or the share ends."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    pathway = models.ForeignKey(
+        Pathway, null=True, blank=True, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    received = models.DateTimeField()
+    due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resource__isnull=True) ^ Q(pathway__isnull=True),
+                name="enrolment_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "resource"], name="enrolment_user_resource"),
+            models.UniqueConstraint(fields=["user", "pathway"], name="enrolment_user_pathway"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} enrolled on {self.resource_id or self.pathway_id}"

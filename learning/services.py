@@ -13,9 +13,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import Group, User
-from learning import content, limits
+from learning import content, limits, selectors
 from learning.models import (
     Element,
+    Enrolment,
     Option,
     Pathway,
     PathwayStep,
@@ -371,8 +372,37 @@ def share_delete(*, share: Share) -> None:
 
 
 def _progress_row(user: User, resource: Resource) -> Progress:
-    progress, _ = Progress.objects.get_or_create(user=user, resource=resource)
+    progress, created = Progress.objects.get_or_create(user=user, resource=resource)
+    if created:
+        enrolments_record(user=user, resource=resource)
     return progress
+
+
+def enrolments_record(*, user: User, resource: Resource) -> None:
+    """Note, at a person's first progress on `resource`, which of their shared items it
+    belongs to (itself, or pathways with it), with the due date they have now. Reports
+    read these to keep a leaver's completion; two queries and one insert."""
+    assignments = selectors.assignments_of(user=user)
+    pathway_ids = {a.pathway_id for a in assignments if a.pathway_id}
+    with_resource = set(
+        PathwayStep.objects.filter(resource=resource, pathway_id__in=pathway_ids).values_list(
+            "pathway_id", flat=True
+        )
+    ) if pathway_ids else set()  # fmt: skip
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                user=user,
+                resource_id=a.resource_id,
+                pathway_id=a.pathway_id,
+                received=a.received,
+                due=a.due,
+            )
+            for a in assignments
+            if a.resource_id == resource.pk or a.pathway_id in with_resource
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def progress_open(*, user: User, resource: Resource) -> Progress:
@@ -390,6 +420,7 @@ def progress_complete(*, user: User, resource: Resource, has_quiz: bool) -> Prog
     if has_quiz:
         raise LearningRefused("This resource is completed by taking its quiz.")
     progress = _progress_row(user, resource)
+    enrolments_record(user=user, resource=resource)  # also when shared after it was opened
     now = timezone.now()
     Progress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
         completed_at=now, opened_at=F("opened_at") if progress.opened_at else now
