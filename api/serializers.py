@@ -305,15 +305,17 @@ class QuizAttemptSerializer(serializers.Serializer):
 
 
 class ReportRowSerializer(serializers.Serializer):
-    user = serializers.UUIDField()
+    user = serializers.UUIDField(source="user_id")
     user_name = serializers.CharField()
-    display_name = serializers.CharField()
+    name = serializers.CharField()
+    received = serializers.DateTimeField()
     due = serializers.DateField(allow_null=True)
     done = serializers.IntegerField()
     total = serializers.IntegerField()
-    percent = serializers.IntegerField()
+    percent = serializers.IntegerField(required=False)
     status = serializers.ChoiceField(
-        choices=["overdue", "due_soon", "in_progress", "not_started", "completed"]
+        choices=["completed", "overdue", "in_progress", "not_started", "left"],
+        help_text="left: no longer in the audience; their progress is kept.",
     )
     completed_at = serializers.DateTimeField(
         allow_null=True, help_text="When the last resource was done, once all are."

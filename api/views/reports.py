@@ -1,7 +1,7 @@
-"""Reports (admins only): a pathway's rows per person, as JSON pages or, with
-`Accept: text/csv`, the whole report streamed as CSV, a chunk of people at a time."""
+"""Reports (admins only): a pathway's rows per person from learning.reports, the same rows
+as the console's report, as JSON pages or, with `Accept: text/csv`, the console's CSV,
+streamed."""
 
-import csv
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,48 +10,33 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from api import serializers as s
 from api.media import ApiJSONRenderer, CSVRenderer
 from api.permissions import IsAdmin
-from api.reports import ReportRow, pathway_audience, report_context, report_rows, report_rows_all
 from api.views.base import ApiView
 from api.views.lookups import pathway_for
-from learning.models import Pathway
+from learning import reports
+from learning.reports import ReportRow
+from learning.views_reports import csv_lines
+from looop.input_limits import integer_value
 
 ERRORS = {code: s.ErrorSerializer for code in (400, 401, 403, 404)}
-CSV_COLUMNS = ["user", "user_name", "display_name", "due", "done", "total", "percent",
-               "status", "completed_at"]  # fmt: skip
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Line:
-    """csv.writer's file: hands back each line instead of storing it."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
-def csv_lines(pathway: Pathway, schema: str) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
-    # Streaming runs after the view returned: keep to this organisation's schema.
-    with schema_context(schema):
-        for row in report_rows_all(pathway=pathway):
-            yield writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
 
 
 def _row(row: ReportRow) -> dict[str, Any]:
-    return s.ReportRowSerializer(row).data
+    percent = round(100 * row.done / row.total) if row.total else 0
+    return s.ReportRowSerializer(row).data | {"percent": percent}
+
+
+def _streamed(scope: reports.Scope, schema: str) -> Iterator[str]:
+    # Streaming runs after the view has returned: stay in this organisation's schema.
+    with schema_context(schema):
+        yield from csv_lines(scope)
 
 
 class PathwayReportView(ApiView):
@@ -59,26 +44,38 @@ class PathwayReportView(ApiView):
     renderer_classes = [ApiJSONRenderer, CSVRenderer]
 
     @extend_schema(
+        parameters=[OpenApiParameter("page", int, description="Page number (50 rows a page)")],
         responses={
             (200, "application/json"): s.ReportRowSerializer(many=True),
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="The whole report, streamed."
             ),
             **ERRORS,
-        }
+        },
     )
     def get(self, request: Request, pathway_id: uuid.UUID) -> Any:
-        """One row per active person the pathway reaches now (deactivated people are left
-        out; their progress is kept)."""
+        """One row per active person the pathway reaches, and people who left its audience
+        after making progress (status `left`); deactivated and deleted people are left out,
+        and their progress is kept."""
         pathway = pathway_for(request.user, pathway_id)
+        scope = reports.scope_of(pathway)
         if isinstance(request.accepted_renderer, CSVRenderer):
             response = StreamingHttpResponse(
-                csv_lines(pathway, connection.schema_name), content_type="text/csv; charset=utf-8"
+                _streamed(scope, connection.schema_name), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = f'attachment; filename="pathway-{pathway.pk}.csv"'
             return response
-        context = report_context(pathway=pathway)
-        return self.paged(
-            pathway_audience(pathway=pathway),
-            lambda people: [_row(r) for r in report_rows(context=context, people=people)],
+        page = integer_value(request.query_params.get("page", "1"), "page")
+        count = reports.report_summary(scope=scope)["people"]
+        pages = max(1, -(-count // reports.PAGE_SIZE))
+        if not 1 <= page <= pages:
+            raise NotFound()
+        url = request.build_absolute_uri(request.path)
+        return Response(
+            {
+                "count": count,
+                "next": f"{url}?page={page + 1}" if page < pages else None,
+                "previous": f"{url}?page={page - 1}" if page > 1 else None,
+                "results": [_row(r) for r in reports.report_people(scope=scope, page=page)],
+            }
         )

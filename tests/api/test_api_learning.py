@@ -234,11 +234,14 @@ def test_the_report_streams_the_same_rows_as_csv(catalogue, starters, bob, carol
         f'attachment; filename="pathway-{catalogue.onboarding.pk}.csv"'
     )
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    as_text = [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows]
-    assert table == as_text
-    assert [(r["user_name"], r["status"]) for r in table] == [
-        ("bob@acme.test", "overdue"),
-        ("carol@acme.test", "not_started"),
+    # The console's CSV: its "completed" column is the JSON's "done".
+    columns = ("user_name", "name", "due", "done", "total", "status", "completed_at")
+    as_text = [tuple("" if r[c] is None else str(r[c]) for c in columns) for r in rows]
+    csv_columns = [{"done": "completed"}.get(c, c) for c in columns]
+    assert [tuple(r[c] for c in csv_columns) for r in table] == as_text
+    assert [(r["user_name"], r["completed"], r["status"]) for r in table] == [
+        ("bob@acme.test", "1", "overdue"),
+        ("carol@acme.test", "0", "not_started"),
     ]
 
 
@@ -251,7 +254,7 @@ def test_csv_cells_cannot_run_as_formulas(catalogue, alice_api):
         f"/reports/pathways/{catalogue.onboarding.pk}", headers={"Accept": "text/csv"}
     )
     body = b"".join(response.streaming_content).decode()
-    assert "\r\n" + str(mallory.pk) + ",'=cmd@acme.test," in body
+    assert "\r\n'=cmd@acme.test," in body
 
 
 def test_errors_of_a_csv_request_are_json(bob_api, alice_api):
@@ -263,3 +266,18 @@ def test_errors_of_a_csv_request_are_json(bob_api, alice_api):
         404,
         {"status": 404, "message": "Not found."},
     )
+
+
+def test_a_leaver_stays_in_the_report_with_their_progress(catalogue, starters, bob, alice_api):
+    services.share_create(target=catalogue.onboarding, group=starters)
+    membership = join(bob, starters)
+    services.progress_complete(user=bob, resource=catalogue.intro, has_quiz=False)
+    membership.delete()
+    path = f"/reports/pathways/{catalogue.onboarding.pk}"
+    rows = alice_api.get(path).json()["results"]
+    assert [(r["user_name"], r["done"], r["total"], r["percent"], r["status"]) for r in rows] == [
+        ("bob@acme.test", 1, 2, 50, "left")
+    ]
+    for page, status in [("2", 404), ("0", 404), ("x", 400)]:
+        response = alice_api.get(f"{path}?page={page}")
+        assert (response.status_code, response.json()["status"]) == (status, status), page
