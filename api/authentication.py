@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from accounts.models import User
 from api.models import ApiToken
 from api.services import api_token_authenticate
-from api.throttle import token_attempt_begin, token_attempt_succeeded
+from api.throttle import token_attempt_allowed, token_attempt_failed
 
 MALFORMED = "Malformed Authorization header: expected 'Bearer looop_api_…'."
 REFUSED = "The API token is invalid, expired or revoked, or its owner is deactivated."
@@ -42,13 +42,12 @@ class ApiTokenAuthentication(BaseAuthentication):
         secret = secret.strip()
         if scheme.lower() != "bearer" or not secret:
             raise exceptions.AuthenticationFailed(MALFORMED)
-        counter = token_attempt_begin(request._request)
-        if counter is None:
+        if not token_attempt_allowed(request._request):
             raise TooManyTokenFailures(wait=self.retry_after())
         token = api_token_authenticate(secret)
         if token is None:
+            token_attempt_failed(request._request)
             raise exceptions.AuthenticationFailed(REFUSED)
-        token_attempt_succeeded(counter)
         return token.user, token
 
     @staticmethod

@@ -136,7 +136,6 @@ def test_failed_token_attempts_are_rate_limited_per_address(bob, bob_api, settin
     wrong = ApiClient("acme", "looop_api_guess")
     for _ in range(3):
         assert wrong.get("/me/learning").status_code == 401
-    # A valid token in between gives its hit back; the failures still count.
     response = wrong.get("/me/learning")
     assert response.status_code == 429
     assert response.json() == {
