@@ -39,6 +39,8 @@ def test_the_schema_lists_every_operation_with_token_auth(acme_client):
     assert set(report["content"]) == {"application/json", "text/csv"}
     option = schema["components"]["schemas"]["Option"]
     assert "correct" not in option.get("required", [])
+    assert acme_client.get("/api/v1/schema/?format=json").json() == schema
+    assert acme_client.get("/api/v1/schema/").content.startswith(b"openapi: 3.")
 
 
 def test_the_schema_is_not_on_the_public_host(public_client):
