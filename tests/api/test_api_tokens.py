@@ -221,3 +221,16 @@ def test_the_command_refuses_clearly(bob, globex, args, message):
     with pytest.raises(CommandError) as refused:
         call_command("api_token", *args, stdout=StringIO())
     assert str(refused.value) == message
+
+
+def test_a_person_holds_a_bounded_number_of_active_tokens(bob, monkeypatch):
+    monkeypatch.setattr("api.services.TOKENS_PER_PERSON_MAX", 2)
+    first, _ = api_token_create(user=bob, name="One")
+    api_token_create(user=bob, name="Two")
+    with pytest.raises(TokenRefused, match="A person can have at most 2 active tokens."):
+        api_token_create(user=bob, name="Three")
+    from api.services import api_token_revoke
+
+    api_token_revoke(token=first)
+    api_token_create(user=bob, name="Three")
+    assert ApiToken.objects.filter(user=bob, revoked_at__isnull=True).count() == 2
