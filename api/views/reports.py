@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from learning.views_reports import csv_lines
 from looop.input_limits import integer_value
 
 ERRORS = {code: s.ErrorSerializer for code in (400, 401, 403, 404)}
+STATUSES = ("completed", "overdue", "in_progress", "not_started", "left")
 
 
 def _row(row: ReportRow) -> dict[str, Any]:
@@ -44,7 +45,10 @@ class PathwayReportView(ApiView):
     renderer_classes = [ApiJSONRenderer, CSVRenderer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int, description="Page number (50 rows a page)")],
+        parameters=[
+            OpenApiParameter("page", int, description="Page number (50 rows a page)"),
+            OpenApiParameter("status", str, enum=STATUSES, description="Only this status"),
+        ],
         responses={
             (200, "application/json"): s.ReportRowSerializer(many=True),
             (200, "text/csv"): OpenApiResponse(
@@ -66,16 +70,23 @@ class PathwayReportView(ApiView):
             response["Content-Disposition"] = f'attachment; filename="pathway-{pathway.pk}.csv"'
             return response
         page = integer_value(request.query_params.get("page", "1"), "page")
-        count = reports.report_summary(scope=scope)["people"]
+        status = request.query_params.get("status", "")
+        if status and status not in STATUSES:
+            raise ValidationError({"status": [f"One of {', '.join(STATUSES)}."]})
+        if page < 1:
+            raise NotFound()
+        report = reports.report_page(scope=scope, page=page, status=status)  # one statement
+        count = report.summary[status] if status else report.summary["people"]
         pages = max(1, -(-count // reports.PAGE_SIZE))
-        if not 1 <= page <= pages:
+        if page > pages:
             raise NotFound()
         url = request.build_absolute_uri(request.path)
+        query = f"&status={status}" if status else ""
         return Response(
             {
                 "count": count,
-                "next": f"{url}?page={page + 1}" if page < pages else None,
-                "previous": f"{url}?page={page - 1}" if page > 1 else None,
-                "results": [_row(r) for r in reports.report_people(scope=scope, page=page)],
+                "next": f"{url}?page={page + 1}{query}" if page < pages else None,
+                "previous": f"{url}?page={page - 1}{query}" if page > 1 else None,
+                "results": [_row(r) for r in report.rows],
             }
         )

@@ -278,6 +278,18 @@ def test_a_leaver_stays_in_the_report_with_their_progress(catalogue, starters, b
     assert [(r["user_name"], r["done"], r["total"], r["percent"], r["status"]) for r in rows] == [
         ("bob@acme.test", 1, 2, 50, "left")
     ]
+    assert alice_api.get(f"{path}?status=left").json()["count"] == 1
+    assert alice_api.get(f"{path}?status=completed").json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+    response = alice_api.get(f"{path}?status=nope")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "status: One of completed, overdue, in_progress, not_started, left."
+    )
     for page, status in [("2", 404), ("0", 404), ("x", 400)]:
         response = alice_api.get(f"{path}?page={page}")
         assert (response.status_code, response.json()["status"]) == (status, status), page
