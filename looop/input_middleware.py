@@ -1,7 +1,8 @@
 """Console and public pages: query and form parameters with NUL or a lone surrogate are
 refused with a 400 before any view reads them (PostgreSQL cannot store or compare them).
 
-The SCIM API never reaches this middleware; it checks its own input (scim.views.base).
+The SCIM API never reaches this middleware; it checks its own input (scim.views.base), as
+do views whose class says `checks_own_input` (the /api/v1 views answer in JSON).
 Placed after CsrfViewMiddleware, so a forged form is still a 403 first.
 """
 
@@ -21,6 +22,8 @@ class UnstorableInputMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        if getattr(getattr(view, "cls", None), "checks_own_input", False):
+            return
         params_check(request.GET.lists())
         if request.method == "POST":
             params_check(request.POST.lists())

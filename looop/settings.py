@@ -58,10 +58,20 @@ TENANT_APPS = [
     "axes",  # sign-in attempts and lockouts live in each organisation's schema
     "looop.mail",  # each organisation's outgoing email and its delivery records
     "learning",  # workspaces, resources, pathways, shares and progress
+    "api",  # /api/v1 and personal API tokens
 ]
 # django.contrib.postgres renders operator classes on expression indexes (accounts.User).
 INSTALLED_APPS = list(
-    dict.fromkeys(SHARED_APPS + TENANT_APPS + ["django.contrib.postgres", "rest_framework"])
+    dict.fromkeys(
+        SHARED_APPS
+        + TENANT_APPS
+        + [
+            "django.contrib.postgres",
+            "rest_framework",
+            "drf_spectacular",
+            "drf_spectacular_sidecar",
+        ]
+    )
 )
 
 TENANT_MODEL = "accounts.Organisation"
@@ -338,6 +348,33 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    # Only describes views for /api/v1/schema/ (drf-spectacular); serving is unaffected.
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# Learning API (/api/v1, api/): its DRF classes are set on api.views.base.ApiView, not above,
+# so the SCIM views keep theirs. Body limit, and failed token attempts per client address.
+API_MAX_BODY_BYTES = env_int("LOOOP_API_MAX_BODY_BYTES", 256 * 1024)
+API_TOKEN_FAILURES_PER_WINDOW = env_int("LOOOP_API_TOKEN_FAILURES_PER_WINDOW", 20)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env_int("LOOOP_API_TOKEN_FAILURE_WINDOW_SECONDS", 300)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Looop API",
+    "DESCRIPTION": "Learning on an organisation's host: workspaces, resources, pathways, "
+    "shares, your own learning and progress, quizzes and reports. Authenticate with the "
+    "browser session or a personal API token (`Authorization: Bearer looop_api_…`).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # assets from our own static files (drf-spectacular-sidecar)
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ElementKindEnum": "learning.models.Element.Kind",
+        "QuestionKindEnum": "learning.models.Question.Kind",
+        "ResourceStatusEnum": "learning.models.Resource.Status",
+        "LearningStatusEnum": ["overdue", "due_soon", "in_progress", "not_started", "completed"],
+    },
 }
 
 # Logs: JSON lines in production, readable text in development (looop/observability.py).

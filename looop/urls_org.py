@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("scim.urls_console")),
     path("", include("learning.urls_learner")),
     path("", include("learning.urls_console")),
+    path("", include("api.urls_console")),
+    path("api/v1/", include("api.urls")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.
