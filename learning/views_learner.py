@@ -21,6 +21,7 @@ from accounts.selectors_home import home_setup
 from learning import content, selectors, services
 from learning.grading import QuizNotFound, QuizResult, RetryRefused, attempts_of, quiz_submit
 from learning.models import Resource
+from learning.setup import with_learning
 from looop.csp import DEFAULT_POLICY, policy_header
 
 # The resource page alone may frame the two video hosts and play MP4s from HTTPS hosts.
@@ -112,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_admin:  # an admin's home also shows where the organisation stands
         organisation = organisation_get(slug=request.tenant.schema_name)
         if organisation is not None:
-            context["setup"] = home_setup(organisation=organisation)
+            context["setup"] = with_learning(home_setup(organisation=organisation))
     return render(request, "learning/home.html", context)
 
 

@@ -8,6 +8,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import Group, Organisation, User
+from learning.services import (
+    element_add,
+    resource_create,
+    resource_publish,
+    share_create,
+    workspace_create,
+)
 from scim.models import ProvisioningEvent, ScimToken
 from tests.accounts.console_support import bob, bob_client  # noqa: F401
 
@@ -38,9 +45,11 @@ def test_a_new_organisation_sees_every_item_to_do_with_its_action(alice_client):
          "Start provisioning in Entra", "/help/microsoft"),
         ("provisioned", False, "0 provisioned people, 0 groups.",
          "Assign people and groups in Entra", "/help/microsoft"),
+        ("learning", False, "0 published resources; nothing is shared yet.",
+         "Build and share content", "/learning"),
     ]  # fmt: skip
     body = response.content.decode()
-    assert 'data-testid="checklist"' in body and "0 of 4 done" in body
+    assert 'data-testid="checklist"' in body and "0 of 5 done" in body
     assert 'data-testid="home-summary"' not in body
 
 
@@ -73,9 +82,13 @@ def test_all_done_turns_the_page_into_a_summary(alice_client, acme):
         ScimToken.objects.create(name="Entra", prefix="looop_scim_abcdef", secret_sha256="1" * 64)
         event(201)
         User.objects.create(user_name="sam@acme.test", source=User.Source.SCIM)
-        Group.objects.create(display_name="Sales")
+        sales = Group.objects.create(display_name="Sales")
+        workspace = workspace_create(name="Welcome")
+        resource = resource_create(workspace=workspace, title="Hello")
+        element_add(resource=resource, kind="text", markdown="Hi")
+        share_create(target=resource_publish(resource=resource), group=sales)
     response = alice_client.get("/")
-    assert [done for _, done, *_ in checklist(response)] == [True, True, True, True]
+    assert [done for _, done, *_ in checklist(response)] == [True, True, True, True, True]
     body = response.content.decode()
     assert 'data-testid="checklist"' not in body
     assert 'data-testid="home-summary"' in body
@@ -97,3 +110,19 @@ def test_another_organisations_setup_does_not_count(alice_client, gina):
     items = checklist(alice_client.get("/"))
     assert items[1][:3] == ("token", False, "No active token.")
     assert items[3][:3] == ("provisioned", False, "0 provisioned people, 0 groups.")
+
+
+def test_learning_item_needs_published_and_shared_content(alice_client):
+    with schema_context("acme"):
+        workspace = workspace_create(name="Welcome")
+        draft = resource_create(workspace=workspace, title="Draft")
+        element_add(resource=draft, kind="text", markdown="Hi")
+    item = checklist(alice_client.get("/"))[4]
+    assert item == (
+        "learning", False, "0 published resources; nothing is shared yet.",
+        "Build and share content", "/learning",
+    )  # fmt: skip
+    with schema_context("acme"):
+        resource_publish(resource=draft)
+    item = checklist(alice_client.get("/"))[4]
+    assert item[:3] == ("learning", False, "1 published resource; nothing is shared yet.")
