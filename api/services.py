@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import SYSTEM, Actor
 from accounts.models import User
 from accounts.services import audit_record
 from api.limits import TOKEN_NAME_MAX, TOKEN_PREFIX, TOKEN_SECRET_MAX, TOKENS_PER_PERSON_MAX
@@ -55,7 +56,7 @@ def api_token_create(
         expires_at=expires_at,
     )
     audit_record(
-        actor=actor or user,
+        actor=Actor.console(actor or user),
         action="api_token.create",
         target=str(user.pk),
         detail={"id": token.pk, "name": name},
@@ -69,7 +70,7 @@ def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            actor=actor,
+            actor=Actor.console(actor) if actor is not None else SYSTEM,
             action="api_token.revoke",
             target=str(token.user_id),
             detail={"id": token.pk, "name": token.name},

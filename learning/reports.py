@@ -6,7 +6,8 @@ need one row per person per resource in Python.
 The same rules as learning.selectors apply: a group share reaches its current members,
 received at the later of share and joining; with "lock until passed" a quiz counts once
 passed. Deactivated and deleted people are left out of these active reports; their rows
-are kept.
+are kept, and deleted people who worked on the target still count in the totals, by number
+only (`deleted_totals`).
 """
 
 import uuid
@@ -138,6 +139,38 @@ WITH received AS (
 """
 
 
+# Deleted people who worked on the target (learning.Enrolment): how many, and how many
+# completed it; counted without names, so the totals keep their work.
+_DELETED = """
+SELECT count(*),
+       count(*) FILTER (WHERE %(total)s > 0 AND coalesce(p.done, 0) >= %(total)s)
+  FROM {enrolment} e
+  JOIN {user} u ON u.id = e.user_id AND u.deleted_at IS NOT NULL
+  LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE (pr.resource_id = ANY(%(plain)s)
+                                     AND pr.completed_at IS NOT NULL)
+                                 OR (pr.resource_id = ANY(%(passed)s)
+                                     AND pr.passed_at IS NOT NULL)) AS done
+        FROM {progress} pr
+       WHERE pr.user_id = u.id AND pr.resource_id = ANY(%(all)s)
+  ) p ON true
+ WHERE e.{column} = %(target)s
+"""
+
+
+def deleted_totals(*, scope: Scope) -> tuple[int, int]:
+    """(deleted people who worked on the target, those of them who completed it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETED.format(column=scope.column, **_tables()), _params(scope))
+        people, completed = cursor.fetchone()
+    return people, completed
+
+
+def _with_deleted(summary: dict[str, int], scope: Scope) -> dict[str, int]:
+    summary["deleted"], summary["deleted_completed"] = deleted_totals(scope=scope)
+    return summary
+
+
 def _params(scope: Scope) -> dict[str, object]:
     return {
         "target": scope.target_id,
@@ -185,7 +218,7 @@ def report_summary(*, scope: Scope) -> dict[str, int]:
     statuses = ("completed", "overdue", "in_progress", "not_started", "left")
     summary = {s: counts.get(s, 0) for s in statuses}
     summary["people"] = sum(summary.values())
-    return summary
+    return _with_deleted(summary, scope)
 
 
 def report_groups(*, scope: Scope) -> list[GroupRow]:
@@ -255,7 +288,7 @@ def report_page(*, scope: Scope, page: int = 1, status: str = "") -> ReportPage:
     summary = {s: counts.get(s, 0) for s in statuses}
     summary["people"] = sum(summary.values())
     return ReportPage(
-        summary=summary,
+        summary=_with_deleted(summary, scope),
         groups=[GroupRow(uuid.UUID(g[0]), *g[1:]) for g in groups],
         rows=[
             _row(

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.services import user_set_active
+from accounts.actors import SYSTEM
+from accounts.services import user_deactivate
 from learning import services
 from learning.models import Progress, QuizAttempt, Share
 from tests.learning.conftest import join, quiz_resource, right_answers, wrong_answers
@@ -208,7 +209,7 @@ def test_the_report_leaves_out_deactivated_people_and_keeps_their_progress(
         ("bob@acme.test", 0, "not_started"),
         ("carol@acme.test", 1, "in_progress"),
     ]
-    user_set_active(user=carol, active=False)
+    user_deactivate(user=carol, actor=SYSTEM)
     rows = alice_api.get(f"/reports/pathways/{catalogue.onboarding.pk}").json()["results"]
     assert [r["user_name"] for r in rows] == ["bob@acme.test"]
     assert Progress.objects.filter(user=carol).count() == 1
@@ -248,7 +249,9 @@ def test_the_report_streams_the_same_rows_as_csv(catalogue, starters, bob, carol
 def test_csv_cells_cannot_run_as_formulas(catalogue, alice_api):
     from accounts.services import user_create
 
-    mallory = user_create(user_name="=cmd@acme.test", email="m@acme.test", password="x" * 20)
+    mallory = user_create(
+        actor=SYSTEM, user_name="=cmd@acme.test", email="m@acme.test", password="x" * 20
+    )
     services.share_create(target=catalogue.onboarding, user=mallory)
     response = alice_api.get(
         f"/reports/pathways/{catalogue.onboarding.pk}", headers={"Accept": "text/csv"}

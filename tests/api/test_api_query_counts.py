@@ -32,6 +32,7 @@ def test_my_learning_and_lists_are_bounded(catalogue, bob, bob_api, starters):
 
 
 def test_the_report_is_bounded(catalogue, starters, alice_api):
+    from accounts.actors import SYSTEM
     from accounts.models import Membership
     from accounts.services import user_create
 
@@ -39,7 +40,9 @@ def test_the_report_is_bounded(catalogue, starters, alice_api):
     path = f"/reports/pathways/{catalogue.onboarding.pk}"
     few = queries(alice_api, path)
     for n in range(30):
-        person = user_create(user_name=f"p{n}@acme.test", email=f"p{n}@acme.test", password=None)
+        person = user_create(
+            actor=SYSTEM, user_name=f"p{n}@acme.test", email=f"p{n}@acme.test", password=None
+        )
         Membership.objects.create(user=person, group=starters)
     assert queries(alice_api, path) == few
     assert alice_api.get(path).json()["count"] == 30

@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership
 from accounts.services import organisation_create, organisation_host, user_create
 from api.services import api_token_create
@@ -48,8 +49,8 @@ def live_api(django_db_setup, django_db_blocker) -> Iterator[LiveApi]:
             from accounts.models import User
 
             admin = User.objects.get(user_name=f"admin@{slug}.test")
-            member = user_create(user_name=f"member@{slug}.test", email=f"member@{slug}.test",
-                                 password=PASSWORD)  # fmt: skip
+            member = user_create(actor=SYSTEM, user_name=f"member@{slug}.test",
+                                 email=f"member@{slug}.test", password=PASSWORD)  # fmt: skip
             group = Group.objects.create(display_name="New starters")
             Membership.objects.create(user=member, group=group)
             space = services.workspace_create(name="Welcome", visibility="open")

@@ -11,7 +11,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from accounts.services import user_set_active, user_soft_delete
+from accounts.actors import SYSTEM
+from accounts.services import user_deactivate, user_delete, user_reactivate
 from api.models import ApiToken
 from api.services import TokenRefused, api_token_authenticate, api_token_create
 from tests.api.conftest import ApiClient
@@ -93,15 +94,15 @@ def test_a_revoked_token_stops_working(bob):
 
 
 def test_a_deactivated_owners_token_stops_and_works_again_on_reactivation(bob, bob_api):
-    user_set_active(user=bob, active=False)
+    user_deactivate(user=bob, actor=SYSTEM)
     response = bob_api.get("/me/learning")
     assert (response.status_code, response.json()) == (401, REFUSED)
-    user_set_active(user=bob, active=True)
+    user_reactivate(user=bob, actor=SYSTEM)
     assert bob_api.get("/me/learning").status_code == 200
 
 
 def test_a_deleted_owners_token_stops_working(bob, bob_api):
-    user_soft_delete(user=bob)
+    user_delete(user=bob, actor=SYSTEM)
     response = bob_api.get("/me/learning")
     assert (response.status_code, response.json()) == (401, REFUSED)
 

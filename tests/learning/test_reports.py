@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.actors import SYSTEM
 from accounts.models import Membership, User
-from accounts.services import user_deactivate
+from accounts.services import user_deactivate, user_delete
 from learning import reports, services
 from learning.grading import quiz_submit
 from learning.models import Progress, Share
@@ -44,6 +44,7 @@ def test_people_rows_and_summary(shared, bob, carol):
     assert rows[0].completed_at is not None and rows[1].completed_at is None
     assert reports.report_summary(scope=scope) == {
         "completed": 1, "overdue": 0, "in_progress": 1, "not_started": 0, "left": 0, "people": 2,
+        "deleted": 0, "deleted_completed": 0,
     }  # fmt: skip
 
 
@@ -132,3 +133,20 @@ def test_report_of_an_unknown_or_bad_id_is_404(alice, in_acme):
         client.get("/learning/reports/widgets/00000000-0000-0000-0000-000000000000").status_code
         == 404
     )
+
+
+def test_deleted_people_count_in_the_totals_without_their_names(shared, alice, bob, carol):
+    """bob completed and carol started; both are deleted: they leave the rows and the
+    people count, and the totals keep them as numbers only."""
+    user_delete(user=bob, actor=SYSTEM)
+    user_delete(user=carol, actor=SYSTEM)
+    scope = reports.scope_of(shared.onboarding)
+    assert reports.report_people(scope=scope) == []
+    summary = reports.report_summary(scope=scope)
+    assert (summary["people"], summary["deleted"], summary["deleted_completed"]) == (0, 2, 1)
+    assert reports.report_page(scope=scope).summary == summary
+    body = signed_in(alice).get(f"/learning/reports/pathways/{shared.onboarding.pk}")
+    assert body.status_code == 200
+    html = body.content.decode()
+    assert 'data-testid="deleted-count">1 of 2 completed<' in html
+    assert "bob@acme.test" not in html and "carol@acme.test" not in html
