@@ -57,6 +57,7 @@ TENANT_APPS = [
     "sso",
     "axes",  # sign-in attempts and lockouts live in each organisation's schema
     "looop.mail",  # each organisation's outgoing email and its delivery records
+    "learning",  # workspaces, resources, pathways, shares and progress
 ]
 # django.contrib.postgres renders operator classes on expression indexes (accounts.User).
 INSTALLED_APPS = list(

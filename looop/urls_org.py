@@ -4,15 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views_auth
+from learning import views_learner
 
 urlpatterns = [
-    path("", views_auth.home, name="home"),
+    path("", views_learner.home, name="home"),  # my learning, for admins and members
     path("login", views_auth.SignInView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("sso/", include("sso.urls_org")),
     path("", include("accounts.urls_console")),
     path("", include("accounts.urls_password")),
     path("", include("scim.urls_console")),
+    path("", include("learning.urls_learner")),
+    path("", include("learning.urls_console")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.

@@ -1,0 +1,380 @@
+"""What a person can see in learning, and their learning list: one place for access.
+
+Access follows memberships at read time. A group share is one row; its members are read
+from `accounts.Membership` in the same query, so a joiner receives it and a leaver loses it
+at once, and nothing is written per person. The pages, the reports and quiz grading all ask
+these functions; none of them decides access on its own.
+
+A learner never sees a draft, nor a private workspace they are not given. A resource is
+visible when it is published and (its workspace is open or given to them) or it is shared
+with them, or it is a step of a pathway shared with them that is not locked for them.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from learning.models import (
+    Element,
+    Pathway,
+    PathwayStep,
+    Progress,
+    Resource,
+    Share,
+    Workspace,
+    WorkspaceAccess,
+)
+
+DUE_SOON_DAYS = 7
+
+StepStateName = Literal["locked", "open", "completed", "passed"]
+ItemStatus = Literal["overdue", "due_soon", "in_progress", "not_started", "completed"]
+STATUS_ORDER: dict[str, int] = {
+    "overdue": 0,
+    "due_soon": 1,
+    "in_progress": 2,
+    "not_started": 3,
+    "completed": 4,
+}
+
+
+def group_ids_of(user: User) -> QuerySet[Membership]:
+    """The groups `user` belongs to now, as a subquery."""
+    return Membership.objects.filter(user=user).values("group_id")
+
+
+def shares_reaching(user: User) -> QuerySet[Share]:
+    """Shares given to `user` directly or to a group they are in now."""
+    return Share.objects.filter(Q(user=user) | Q(group_id__in=group_ids_of(user)))
+
+
+def workspaces_visible(*, user: User) -> QuerySet[Workspace]:
+    """Open workspaces, and private ones given to `user` or to one of their groups."""
+    given = WorkspaceAccess.objects.filter(workspace=OuterRef("pk")).filter(
+        Q(user=user) | Q(group_id__in=group_ids_of(user))
+    )
+    return Workspace.objects.filter(Q(visibility=Workspace.Visibility.OPEN) | Exists(given))
+
+
+def pathways_visible(*, user: User) -> QuerySet[Pathway]:
+    """Pathways shared with `user` (their audience)."""
+    return Pathway.objects.filter(Exists(shares_reaching(user).filter(pathway=OuterRef("pk"))))
+
+
+def with_has_quiz(resources: QuerySet[Resource]) -> QuerySet[Resource]:
+    quiz = Element.objects.filter(resource=OuterRef("pk"), kind=Element.Kind.QUIZ)
+    return resources.annotate(has_quiz=Exists(quiz))
+
+
+def resources_visible(*, user: User) -> QuerySet[Resource]:
+    """Published resources `user` may open, ignoring pathway locks (see resource_for_learner).
+
+    Annotated with `via_workspace` and `via_share`; a row with neither is reached only
+    through a shared pathway."""
+    shares = shares_reaching(user)
+    via_workspace = Exists(workspaces_visible(user=user).filter(pk=OuterRef("workspace_id")))
+    via_share = Exists(shares.filter(resource=OuterRef("pk")))
+    via_pathway = Exists(
+        PathwayStep.objects.filter(
+            resource=OuterRef("pk"),
+            pathway_id__in=shares.filter(pathway__isnull=False).values("pathway_id"),
+        )
+    )
+    return with_has_quiz(
+        Resource.objects.filter(status=Resource.Status.PUBLISHED)
+        .annotate(via_workspace=via_workspace, via_share=via_share)
+        .filter(Q(via_workspace=True) | Q(via_share=True) | via_pathway)
+    )
+
+
+def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
+    """The resource if `user` may open it now, else None (unknown, draft, private, locked).
+
+    A resource reached only through pathways with "enforce order" opens when at least one
+    of those pathways has it open for this person."""
+    try:
+        uuid.UUID(str(resource_id))
+    except ValueError:
+        return None
+    resource = (
+        resources_visible(user=user).select_related("workspace").filter(pk=resource_id).first()
+    )
+    if resource is None or resource.via_workspace or resource.via_share:
+        return resource
+    pathways = pathways_visible(user=user).filter(steps__resource=resource)
+    for pathway in pathways:
+        if pathway_view(user=user, pathway=pathway).state_of(resource.pk) != "locked":
+            return resource
+    return None
+
+
+# --- pathway progress, derived from Progress rows and never stored ---
+
+
+@dataclass(frozen=True)
+class StepView:
+    resource: Resource
+    state: StepStateName
+    done: bool
+
+
+@dataclass(frozen=True)
+class PathwayView:
+    pathway: Pathway
+    steps: list[StepView]
+
+    @property
+    def done(self) -> int:
+        return sum(step.done for step in self.steps)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def next_step(self) -> StepView | None:
+        """Where to continue: the first step that is open and not done."""
+        return next((s for s in self.steps if not s.done and s.state != "locked"), None)
+
+    def state_of(self, resource_id: uuid.UUID) -> StepStateName | None:
+        return next((s.state for s in self.steps if s.resource.pk == resource_id), None)
+
+
+def step_counts_as_done(pathway: Pathway, resource: Resource, progress: Progress | None) -> bool:
+    """With "lock until passed", a resource with a quiz counts only once passed."""
+    if progress is None:
+        return False
+    if pathway.lock_until_passed and getattr(resource, "has_quiz", False):
+        return progress.passed_at is not None
+    return progress.completed_at is not None
+
+
+def steps_view(
+    pathway: Pathway, resources: list[Resource], progress: dict[uuid.UUID, Progress]
+) -> PathwayView:
+    steps: list[StepView] = []
+    previous_done = True
+    for resource in resources:
+        row = progress.get(resource.pk)
+        done = step_counts_as_done(pathway, resource, row)
+        state: StepStateName
+        if row is not None and row.passed_at is not None:
+            state = "passed" if done else "open"
+        elif done:
+            state = "completed"
+        elif pathway.enforce_order and not previous_done:
+            state = "locked"
+        else:
+            state = "open"
+        steps.append(StepView(resource=resource, state=state, done=done))
+        previous_done = done
+    return PathwayView(pathway=pathway, steps=steps)
+
+
+def pathway_resources(pathway_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Resource]]:
+    """Each pathway's published resources in order (one query)."""
+    steps = (
+        PathwayStep.objects.filter(
+            pathway_id__in=pathway_ids, resource__status=Resource.Status.PUBLISHED
+        )
+        .select_related("resource")
+        .annotate(
+            has_quiz=Exists(
+                Element.objects.filter(resource=OuterRef("resource_id"), kind=Element.Kind.QUIZ)
+            )
+        )
+        .order_by("pathway_id", "position", "id")
+    )
+    by_pathway: dict[uuid.UUID, list[Resource]] = {pid: [] for pid in pathway_ids}
+    for step in steps:
+        step.resource.has_quiz = step.has_quiz
+        by_pathway[step.pathway_id].append(step.resource)
+    return by_pathway
+
+
+def progress_of(*, user: User, resource_ids: list[uuid.UUID]) -> dict[uuid.UUID, Progress]:
+    rows = Progress.objects.filter(user=user, resource_id__in=resource_ids)
+    return {row.resource_id: row for row in rows}
+
+
+def pathway_view(*, user: User, pathway: Pathway) -> PathwayView:
+    resources = pathway_resources([pathway.pk])[pathway.pk]
+    progress = progress_of(user=user, resource_ids=[r.pk for r in resources])
+    return steps_view(pathway, resources, progress)
+
+
+def pathway_for_learner(*, user: User, pathway_id: object) -> Pathway | None:
+    try:
+        uuid.UUID(str(pathway_id))
+    except ValueError:
+        return None
+    return pathways_visible(user=user).filter(pk=pathway_id).first()
+
+
+# --- the learner's list: everything shared with them, with due dates and progress ---
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A resource or pathway that reaches a person, with the earliest due date of its shares."""
+
+    resource_id: uuid.UUID | None
+    pathway_id: uuid.UUID | None
+    received: datetime
+    due: date | None
+
+
+def due_date_of(
+    due: str, due_date: date | None, due_days: int | None, received: datetime
+) -> date | None:
+    if due == Share.Due.FIXED:
+        return due_date
+    if due == Share.Due.AFTER and due_days is not None:
+        return timezone.localdate(received + timedelta(days=due_days))
+    return None
+
+
+def assignments_of(*, user: User) -> list[Assignment]:
+    """One query: the person's direct shares and their groups' shares, received when the
+    share was made or when they joined the group, whichever is later."""
+    fields = ("resource_id", "pathway_id", "received", "due", "due_date", "due_days")
+    direct = Share.objects.filter(user=user).annotate(received=F("created")).values(*fields)
+    through_groups = (
+        Share.objects.filter(group__memberships__user=user)
+        .annotate(received=Greatest("created", "group__memberships__created"))
+        .values(*fields)
+    )
+    merged: dict[tuple[uuid.UUID | None, uuid.UUID | None], Assignment] = {}
+    for row in direct.union(through_groups, all=True):
+        key = (row["resource_id"], row["pathway_id"])
+        due = due_date_of(row["due"], row["due_date"], row["due_days"], row["received"])
+        seen = merged.get(key)
+        if seen is not None:
+            dues = [d for d in (seen.due, due) if d is not None]
+            due = min(dues) if dues else None
+            received = min(seen.received, row["received"])
+        else:
+            received = row["received"]
+        merged[key] = Assignment(key[0], key[1], received, due)
+    return list(merged.values())
+
+
+@dataclass(frozen=True)
+class LearningItem:
+    kind: Literal["resource", "pathway"]
+    id: uuid.UUID
+    title: str
+    due: date | None
+    received: datetime
+    done: int
+    total: int
+    started: bool
+    continue_resource_id: uuid.UUID | None
+    status: ItemStatus
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def item_status(
+    *, due: date | None, done: int, total: int, started: bool, today: date
+) -> ItemStatus:
+    if total and done >= total:
+        return "completed"
+    if due is not None and due < today:
+        return "overdue"
+    if due is not None and due <= today + timedelta(days=DUE_SOON_DAYS):
+        return "due_soon"
+    return "in_progress" if started else "not_started"
+
+
+def learning_items(*, user: User) -> list[LearningItem]:
+    """My learning, ordered: overdue, due soon, in progress, not started, then completed;
+    by due date within each. A fixed number of queries, whatever the number of items."""
+    assignments = assignments_of(user=user)
+    pathway_ids = [a.pathway_id for a in assignments if a.pathway_id]
+    resource_ids = [a.resource_id for a in assignments if a.resource_id]
+    pathways = {p.pk: p for p in Pathway.objects.filter(pk__in=pathway_ids)} if pathway_ids else {}
+    steps = pathway_resources(pathway_ids) if pathway_ids else {}
+    resources = (
+        {
+            r.pk: r
+            for r in with_has_quiz(
+                Resource.objects.filter(pk__in=resource_ids, status=Resource.Status.PUBLISHED)
+            )
+        }
+        if resource_ids
+        else {}
+    )
+    all_ids = set(resources) | {r.pk for rs in steps.values() for r in rs}
+    progress = progress_of(user=user, resource_ids=list(all_ids)) if all_ids else {}
+    today = timezone.localdate()
+    items: list[LearningItem] = []
+    for a in assignments:
+        if a.pathway_id and a.pathway_id in pathways:
+            pathway = pathways[a.pathway_id]
+            view = steps_view(pathway, steps.get(pathway.pk, []), progress)
+            started = any(r.pk in progress for r in steps.get(pathway.pk, []))
+            next_step = view.next_step
+            items.append(
+                LearningItem(
+                    kind="pathway", id=pathway.pk, title=pathway.name, due=a.due,
+                    received=a.received, done=view.done, total=view.total, started=started,
+                    continue_resource_id=next_step.resource.pk if next_step else None,
+                    status=item_status(due=a.due, done=view.done, total=view.total,
+                                       started=started, today=today),
+                )
+            )  # fmt: skip
+        elif a.resource_id and a.resource_id in resources:
+            resource = resources[a.resource_id]
+            row = progress.get(resource.pk)
+            done = int(row is not None and row.completed_at is not None)
+            items.append(
+                LearningItem(
+                    kind="resource", id=resource.pk, title=resource.title, due=a.due,
+                    received=a.received, done=done, total=1, started=row is not None,
+                    continue_resource_id=resource.pk,
+                    status=item_status(due=a.due, done=done, total=1,
+                                       started=row is not None, today=today),
+                )
+            )  # fmt: skip
+    items.sort(key=lambda i: (STATUS_ORDER[i.status], i.due or date.max, i.title.lower()))
+    return items
+
+
+def workspace_resources_visible(*, user: User, workspace: Workspace) -> QuerySet[Resource]:
+    """A workspace's published resources in theme order, for a person who may browse it."""
+    return (
+        Resource.objects.filter(workspace=workspace, status=Resource.Status.PUBLISHED)
+        .select_related("theme")
+        .annotate(theme_position=F("theme__position"))
+        .order_by(F("theme_position").asc(nulls_first=True), "position", "title", "id")
+    )
+
+
+def workspace_for_learner(*, user: User, workspace_id: object) -> Workspace | None:
+    try:
+        uuid.UUID(str(workspace_id))
+    except ValueError:
+        return None
+    return workspaces_visible(user=user).filter(pk=workspace_id).first()
+
+
+def quiz_of(resource: Resource) -> Element | None:
+    """The resource's quiz element with its questions and options (two extra queries)."""
+    return (
+        resource.elements.filter(kind=Element.Kind.QUIZ)
+        .prefetch_related("questions__options")
+        .first()
+    )
