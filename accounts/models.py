@@ -22,6 +22,8 @@ class Organisation(TenantMixin):
     entra_connected_by = models.CharField(max_length=254, blank=True, default="")
     entra_connected_at = models.DateTimeField(null=True, blank=True)
     create_users_at_first_sign_in = models.BooleanField(default=False)
+    # An IANA name; campaign steps and due dates fall on this time zone's days and hours.
+    time_zone = models.CharField(max_length=64, default="UTC")
 
     auto_create_schema = False  # accounts.services.organisation_create clones the template
 
