@@ -43,3 +43,23 @@ def sales_pathway(in_acme) -> Pathway:
 @pytest.fixture
 def sales_group(in_acme) -> Group:
     return Group.objects.create(display_name="Sales team")
+
+
+@pytest.fixture
+def committed_org(django_db_setup, django_db_blocker):
+    """A fresh organisation, committed, so servers and workers can see it."""
+    import uuid
+
+    from accounts.services import organisation_create
+    from tests.conftest import PASSWORD
+
+    slug = f"camp{uuid.uuid4().hex[:10]}"
+    with django_db_blocker.unblock():
+        organisation, _ = organisation_create(
+            slug=slug, name=f"Camp {slug}", admin_email=f"admin@{slug}.test",
+            admin_password=PASSWORD,
+        )  # fmt: skip
+    return organisation
+
+
+from tests.jobs.conftest import mailbox, smtp_server  # noqa: E402, F401 (shared fixtures)

@@ -31,9 +31,11 @@ def test_a_group_share_notifies_members_and_later_joiners_once(in_acme, sales_gr
     assert notices_sweep() == 0
     group_members_add(group=sales_group, user_ids=[cy.pk], actor=SYSTEM)
     assert notices_sweep() == 1
-    assert subjects("bob@acme.test") == subjects("cy@acme.test") == [
-        "Acme shared “Pricing 101” with you"
-    ]
+    assert (
+        subjects("bob@acme.test")
+        == subjects("cy@acme.test")
+        == ["Acme shared “Pricing 101” with you"]
+    )
     text = OutgoingEmail.objects.get(to_address="cy@acme.test").context["text"]
     assert text == (
         "“Pricing 101” was shared with you by Acme.\n\nDue: Friday 08 January 2027.\n\n"
@@ -56,9 +58,7 @@ def test_reminders_before_the_due_date_and_when_overdue_once_each(in_acme):
     dee, fin = person("dee@acme.test"), person("fin@acme.test")
     resource = published("Safety")
     due = date(2027, 1, 8)
-    shares = [
-        share_create(target=resource, user=p, due="fixed", due_date=due) for p in (dee, fin)
-    ]
+    shares = [share_create(target=resource, user=p, due="fixed", due_date=due) for p in (dee, fin)]
     for share in shares:
         share_reminders_set(share=share, days_before=2, when_overdue=True)
     Progress.objects.create(user=fin, resource=resource, completed_at=datetime.now(UTC))
