@@ -5,7 +5,6 @@ import time
 from email.header import decode_header, make_header
 from urllib.parse import quote
 
-import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import User
