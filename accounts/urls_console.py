@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accounts import views_account, views_groups, views_help, views_people
+from accounts import views_account, views_groups, views_help, views_organisation, views_people
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("people", views_people.people_list, name="people_list"),
@@ -29,4 +29,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="account_microsoft_switch",
     ),
     path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
+    path(
+        "account/organisation",
+        views_organisation.organisation_settings,
+        name="account_organisation",
+    ),
 ]

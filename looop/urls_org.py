@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("scim.urls_console")),
     path("", include("learning.urls_learner")),
     path("", include("learning.urls_console")),
+    path("", include("campaigns.urls_console")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.
