@@ -48,8 +48,9 @@ def entra_create(live_app, slug: str, token: str, user_name: str, department: st
 
 
 def test_sales_new_starters_in_chromium(
-    live_app, live_org, page, browser, screenshot, smtp_server, mailbox, django_db_blocker, settings
-):
+    live_app, live_org, page, browser, screenshot,
+    smtp_server, mailbox, django_db_blocker, settings,  # noqa: F811 (the imported fixtures)
+):  # fmt: skip
     settings.CAMPAIGNS_TEST_CLOCK = True
     slug = live_org.slug
     with django_db_blocker.unblock(), schema_context(slug):
