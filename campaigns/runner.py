@@ -135,14 +135,12 @@ def _run_batch(step: Step, people: list[Any], now: datetime, organisation: Organ
         for user_id in claimed:
             try:
                 with transaction.atomic():
-                    detail = _effect(step, persons[user_id], organisation)
-                    failed = False
+                    _effect(step, persons[user_id], organisation)
             except (LearningRefused, NoAddress) as exc:
-                detail, failed = str(exc), True
-            Execution.objects.filter(step=step, user_id=user_id).update(
-                status=Execution.Status.FAILED if failed else Execution.Status.DONE,
-                detail=detail[:500],
-            )
+                # Inserted as done; only a refusal costs a second statement.
+                Execution.objects.filter(step=step, user_id=user_id).update(
+                    status=Execution.Status.FAILED, detail=str(exc)[:500]
+                )
         return len(claimed)
 
 

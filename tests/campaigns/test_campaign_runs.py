@@ -188,3 +188,18 @@ def test_step_inputs_are_checked(in_acme, sales_pathway):
         services.step_add(campaign=campaign, action="share", target=sales_pathway, due_days=0)
     with pytest.raises(CampaignRefused, match="Add at least one step"):
         services.campaign_start(campaign=campaign)
+
+
+def test_a_refused_effect_is_recorded_as_failed_and_not_retried(in_acme):
+    from accounts.services import user_create
+
+    ghost = user_create(actor=SYSTEM, user_name="ghost", department="Sales")  # no address
+    campaign = services.campaign_create(name="x", audience='department eq "Sales"')
+    services.step_add(campaign=campaign, action="email", subject="Hi", body="Hi")
+    services.campaign_start(campaign=campaign)
+    assert steps_run_due(now=MONDAY_9 + timedelta(days=1)) == 1
+    assert steps_run_due(now=MONDAY_9 + timedelta(days=2)) == 0
+    assert list(Execution.objects.values_list("user_id", "status", "detail")) == [
+        (ghost.pk, "failed", "ghost has no email address.")
+    ]
+    assert not OutgoingEmail.objects.exists()

@@ -105,7 +105,9 @@ def test_a_killed_worker_never_doubles_or_loses_a_step(
     with django_db_blocker.unblock(), schema_context(slug):
         assert Execution.objects.count() == 2 * PEOPLE
         assert set(Execution.objects.values_list("status", flat=True)) == {"done"}
-        per_person = Counter(Share.objects.filter(pathway=pathway).values_list("user_id", flat=True))
+        per_person = Counter(
+            Share.objects.filter(pathway=pathway).values_list("user_id", flat=True)
+        )
         assert len(per_person) == PEOPLE and set(per_person.values()) == {1}
         assert ShareNotice.objects.filter(kind="notice").count() == PEOPLE
         emails = Counter(OutgoingEmail.objects.values_list("to_address", flat=True))
