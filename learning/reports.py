@@ -110,7 +110,9 @@ WITH received AS (
      WHERE e.{column} = %(target)s
        AND NOT EXISTS (SELECT 1 FROM current c WHERE c.user_id = e.user_id)
 ), people AS (
-    SELECT u.id, u.user_name, coalesce(nullif(u.display_name, ''), u.user_name) AS name,
+    SELECT u.id, u.user_name,
+           coalesce(nullif(u.display_name, ''),
+                    nullif(concat_ws(' ', u.name_given, u.name_family), ''), u.user_name) AS name,
            r.received, r.due, r.current, coalesce(p.done, 0) AS done, p.last_completed,
            p.started
       FROM recipients r
@@ -203,6 +205,70 @@ def report_groups(*, scope: Scope) -> list[GroupRow]:
     with connection.cursor() as cursor:
         cursor.execute(_sql(scope, tail), _params(scope))
         return [GroupRow(*values) for values in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    summary: dict[str, int]
+    groups: list[GroupRow]
+    rows: list[ReportRow]
+
+
+_GROUPS = """
+    SELECT g.id, g.display_name AS name, count(gr.id) AS members,
+           count(*) FILTER (WHERE gr.status = 'completed') AS completed,
+           count(*) FILTER (WHERE gr.status = 'overdue') AS overdue
+      FROM {share} s
+      JOIN {group} g ON g.id = s.group_id
+      LEFT JOIN {membership} m ON m.group_id = g.id
+      LEFT JOIN graded gr ON gr.id = m.user_id
+     WHERE s.{column} = %(target)s
+     GROUP BY g.id, g.display_name
+"""
+
+
+def report_page(*, scope: Scope, page: int = 1, status: str = "") -> ReportPage:
+    """The report page's summary, groups and one page of people in one statement, so the
+    recipients are worked out once rather than three times (10,000 people x 20 resources:
+    the three separate queries took about 1.1 s over HTTP, see docs/performance.md)."""
+    t = _tables()
+    where = "WHERE status = %(status)s" if status else ""
+    tail = f"""
+    SELECT
+      (SELECT coalesce(json_object_agg(status, n), '{{}}')
+         FROM (SELECT status, count(*) AS n FROM graded GROUP BY status) s),
+      (SELECT coalesce(json_agg(json_build_array(id, name, members, completed, overdue)
+                                ORDER BY name, id), '[]')
+         FROM ({_GROUPS.format(column=scope.column, **t)}) g),
+      (SELECT coalesce(json_agg(json_build_array(id, user_name, name, received, due, done,
+                                                 last_completed, status)
+                                ORDER BY user_name, id), '[]')
+         FROM (SELECT * FROM graded {where} ORDER BY user_name, id
+               LIMIT %(limit)s OFFSET %(offset)s) p)
+    """
+    params = {**_params(scope), "status": status, "limit": PAGE_SIZE}
+    params["offset"] = (max(page, 1) - 1) * PAGE_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(scope, tail), params)
+        counts, groups, rows = cursor.fetchone()
+    statuses = ("completed", "overdue", "in_progress", "not_started", "left")
+    summary = {s: counts.get(s, 0) for s in statuses}
+    summary["people"] = sum(summary.values())
+    return ReportPage(
+        summary=summary,
+        groups=[GroupRow(uuid.UUID(g[0]), *g[1:]) for g in groups],
+        rows=[
+            _row(
+                scope,
+                (
+                    uuid.UUID(r[0]), r[1], r[2], datetime.fromisoformat(r[3]),
+                    date.fromisoformat(r[4]) if r[4] else None, r[5],
+                    datetime.fromisoformat(r[6]) if r[6] else None, r[7],
+                ),
+            )
+            for r in rows
+        ],
+    )  # fmt: skip
 
 
 def report_rows_all(*, scope: Scope, chunk: int = 2000) -> Iterator[ReportRow]:

@@ -12,7 +12,7 @@ with them, or it is a step of a pathway shared with them that is not locked for 
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -235,12 +235,19 @@ class Assignment:
 
 
 def due_date_of(
-    due: str, due_date: date | None, due_days: int | None, received: datetime
+    due: str,
+    due_date: date | None,
+    due_days: int | None,
+    received: datetime,
+    tz: tzinfo | None = None,
 ) -> date | None:
+    """The due date of one share for one person; "N days after receipt" is a date in the
+    organisation's time zone (`tz`, looked up once per list rather than once per item)."""
     if due == Share.Due.FIXED:
         return due_date
     if due == Share.Due.AFTER and due_days is not None:
-        return timezone.localdate(received + timedelta(days=due_days))
+        when = received + timedelta(days=due_days)
+        return when.astimezone(tz or timezone.get_current_timezone()).date()
     return None
 
 
@@ -255,9 +262,10 @@ def assignments_of(*, user: User) -> list[Assignment]:
         .values(*fields)
     )
     merged: dict[tuple[uuid.UUID | None, uuid.UUID | None], Assignment] = {}
+    tz = timezone.get_current_timezone()
     for row in direct.union(through_groups, all=True):
         key = (row["resource_id"], row["pathway_id"])
-        due = due_date_of(row["due"], row["due_date"], row["due_days"], row["received"])
+        due = due_date_of(row["due"], row["due_date"], row["due_days"], row["received"], tz)
         seen = merged.get(key)
         if seen is not None:
             dues = [d for d in (seen.due, due) if d is not None]
@@ -307,18 +315,23 @@ def learning_items(*, user: User) -> list[LearningItem]:
     resource_ids = [a.resource_id for a in assignments if a.resource_id]
     pathways = {p.pk: p for p in Pathway.objects.filter(pk__in=pathway_ids)} if pathway_ids else {}
     steps = pathway_resources(pathway_ids) if pathway_ids else {}
-    resources = (
+    # Subqueries rather than lists of ids, and only the columns the list shows: with 200
+    # items, building the IN lists and loading whole rows cost more than the queries.
+    shared = shares_reaching(user).filter(resource__isnull=False).values("resource_id")
+    published = Resource.objects.filter(pk__in=shared, status=Resource.Status.PUBLISHED)
+    resources: dict[uuid.UUID, str] = (
+        dict(published.values_list("id", "title")) if resource_ids else {}
+    )
+    progress = (
         {
-            r.pk: r
-            for r in with_has_quiz(
-                Resource.objects.filter(pk__in=resource_ids, status=Resource.Status.PUBLISHED)
+            row.resource_id: row
+            for row in Progress.objects.filter(user=user).only(
+                "resource_id", "opened_at", "completed_at", "passed_at"
             )
         }
-        if resource_ids
+        if resources or steps
         else {}
     )
-    all_ids = set(resources) | {r.pk for rs in steps.values() for r in rs}
-    progress = progress_of(user=user, resource_ids=list(all_ids)) if all_ids else {}
     today = timezone.localdate()
     items: list[LearningItem] = []
     for a in assignments:
@@ -337,14 +350,13 @@ def learning_items(*, user: User) -> list[LearningItem]:
                 )
             )  # fmt: skip
         elif a.resource_id and a.resource_id in resources:
-            resource = resources[a.resource_id]
-            row = progress.get(resource.pk)
+            row = progress.get(a.resource_id)
             done = int(row is not None and row.completed_at is not None)
             items.append(
                 LearningItem(
-                    kind="resource", id=resource.pk, title=resource.title, due=a.due,
-                    received=a.received, done=done, total=1, started=row is not None,
-                    continue_resource_id=resource.pk,
+                    kind="resource", id=a.resource_id, title=resources[a.resource_id],
+                    due=a.due, received=a.received, done=done, total=1,
+                    started=row is not None, continue_resource_id=a.resource_id,
                     status=item_status(due=a.due, done=done, total=1,
                                        started=row is not None, today=today),
                 )

@@ -4,12 +4,16 @@ Every page asks learning.selectors whether this person may see what they asked f
 answers 404 otherwise (a guessed id of a draft or a private resource learns nothing).
 """
 
+import html
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from learning import content, selectors, services
@@ -28,13 +32,80 @@ RESOURCE_PAGE_CSP = policy_header(
 )
 
 
+STATUS_LABELS = {
+    "overdue": ("Overdue", "badge-bad"),
+    "due_soon": ("Due soon", ""),
+    "in_progress": ("In progress", ""),
+    "not_started": ("Not started", ""),
+    "completed": ("Completed", "badge-ok"),
+}
+
+
+_ITEM = (
+    '<li class="learning-item status-{status}" data-testid="item" data-kind="{kind}">'
+    '<div class="item-main"><span class="badge {badge}" data-testid="item-status">{label}</span>'
+    ' <span class="muted">{kind_label}</span>'
+    ' <a class="item-title" href="{url}" data-testid="item-title">{title}</a></div>'
+    '<div class="item-meta"><span data-testid="item-due">{due}</span>'
+    ' <progress max="{total}" value="{done}" aria-label="Progress of {title}"></progress>'
+    ' <span data-testid="item-progress">{done} of {count}</span>{action}</div></li>'
+)
+_CONTINUE = (
+    ' <a class="btn btn-small btn-primary" href="{url}" data-testid="item-continue">{label}</a>'
+)
+
+
+def items_html(items: list[selectors.LearningItem]) -> SafeString:
+    """The home page's list, built here rather than in the template: at 200 items the
+    template's per-item tags and URL reversing took 34 ms of CPU, format_html 11 ms, and
+    this about 4 ms (in-process), while the page must answer in 50 ms at p99 under load
+    (bench/learning.py). The only free text is the title, escaped with html.escape (the
+    same characters as Django's escape); the other values are ids, numbers and our own
+    labels."""
+    zero = str(uuid.UUID(int=0))
+    resource_url = reverse("learning_resource", args=[zero]).removesuffix(zero)
+    pathway_url = reverse("learning_pathway", args=[zero]).removesuffix(zero)
+    parts = []
+    for item in items:
+        pathway = item.kind == "pathway"
+        action = ""
+        if item.continue_resource_id and item.status != "completed":
+            url = f"{resource_url}{item.continue_resource_id}"
+            action = _CONTINUE.format(
+                url=f"{url}?pathway={item.id}" if pathway else url,
+                label="Continue where I left off" if item.started else "Start",
+            )
+        label, badge = STATUS_LABELS[item.status]
+        parts.append(
+            _ITEM.format(
+                status=item.status,
+                kind=item.kind,
+                badge=badge,
+                label=label,
+                kind_label="Pathway" if pathway else "Resource",
+                url=f"{pathway_url if pathway else resource_url}{item.id}",
+                title=html.escape(item.title),
+                due=f"Due {item.due.day} {item.due:%b %Y}" if item.due else "No due date",
+                total=item.total or 1,
+                done=item.done,
+                count=item.total,
+                action=action,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (ids, numbers, labels, escaped titles)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """My learning (overdue, due soon, in progress, not started, completed) and the
     workspaces I can browse. Admins get the same page, with a way into the console."""
     items = selectors.learning_items(user=request.user)
     workspaces = list(selectors.workspaces_visible(user=request.user))
-    return render(request, "learning/home.html", {"items": items, "workspaces": workspaces})
+    return render(
+        request,
+        "learning/home.html",
+        {"items": items, "items_html": items_html(items), "workspaces": workspaces},
+    )
 
 
 @login_required
@@ -65,8 +136,16 @@ def resource_context(request: HttpRequest, resource: Resource) -> dict[str, Any]
         "progress": progress.get(resource.pk),
         "attempts": attempts,
         "can_attempt": resource.retries_allowed or not attempts,
-        "pathway_id": request.GET.get("pathway", "")[:36],
+        "pathway_id": _uuid_or_none(request.GET.get("pathway", "")),
     }
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    """The pathway a learner came from (for the way back), if the parameter is an id."""
+    try:
+        return uuid.UUID(value[:36])
+    except ValueError:
+        return None
 
 
 def render_resource(

@@ -40,10 +40,12 @@ def report_page(request: HttpRequest, kind: str, target_id: uuid.UUID) -> HttpRe
         status = ""
     page_text = request.GET.get("page", "1")
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
-    summary = reports.report_summary(scope=scope)
-    shown = summary[status] if status else summary["people"]
+    result = reports.report_page(scope=scope, page=page, status=status)
+    shown = result.summary[status] if status else result.summary["people"]
     pages = max(1, -(-shown // reports.PAGE_SIZE))
-    page = min(page, pages)
+    if page > pages:  # past the end: show the last page
+        page = pages
+        result = reports.report_page(scope=scope, page=page, status=status)
     return render(
         request,
         "learning/console/report.html",
@@ -51,9 +53,9 @@ def report_page(request: HttpRequest, kind: str, target_id: uuid.UUID) -> HttpRe
             "target": target,
             "kind": kind,
             "scope": scope,
-            "summary": summary,
-            "groups": reports.report_groups(scope=scope),
-            "rows": reports.report_people(scope=scope, page=page, status=status),
+            "summary": result.summary,
+            "groups": result.groups,
+            "rows": result.rows,
             "status": status,
             "page": page,
             "pages": pages,

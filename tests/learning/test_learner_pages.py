@@ -86,6 +86,22 @@ def test_resource_page_marks_opened_and_complete(catalogue, bob):
     assert row.opened_at is not None and row.completed_at is not None
 
 
+def test_the_way_back_to_a_pathway_ignores_a_malformed_parameter(catalogue, bob):
+    client = signed_in(bob)
+    url = f"/learn/resources/{catalogue.intro.pk}"
+    assert client.get(f"{url}?pathway=%3Cscript%3E").status_code == 200
+    back = client.get(f"{url}?pathway={catalogue.onboarding.pk}").content.decode()
+    assert f'href="/learn/pathways/{catalogue.onboarding.pk}"' in back
+
+
+def test_titles_are_escaped_on_the_home_page(catalogue, bob):
+    sly = text_resource(catalogue.open_space, '<script>alert("x")</script> & co')
+    services.share_create(target=sly, user=bob)
+    body = signed_in(bob).get("/").content.decode()
+    assert "<script>alert" not in body
+    assert ">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co</a>" in body
+
+
 def test_other_pages_keep_the_strict_csp(bob):
     response = signed_in(bob).get("/")
     assert "frame-src" not in response["Content-Security-Policy"]

@@ -46,6 +46,17 @@ def test_people_rows_and_summary(shared, bob, carol):
     }  # fmt: skip
 
 
+def test_the_page_in_one_statement_equals_the_separate_reads(shared, starters):
+    scope = reports.scope_of(shared.onboarding)
+    page = reports.report_page(scope=scope)
+    assert page.summary == reports.report_summary(scope=scope)
+    assert page.groups == reports.report_groups(scope=scope)
+    assert page.rows == reports.report_people(scope=scope)
+    only = reports.report_page(scope=scope, status="in_progress")
+    assert [r.user_name for r in only.rows] == ["carol@acme.test"]
+    assert reports.report_page(scope=scope, page=2).rows == []
+
+
 def test_a_failed_quiz_does_not_count_with_lock_until_passed(catalogue, carol):
     services.share_create(target=catalogue.onboarding, user=carol)
     services.progress_complete(user=carol, resource=catalogue.intro, has_quiz=False)
@@ -84,6 +95,8 @@ def test_report_page_csv_and_person_page(shared, alice, bob):
     body = page.content.decode()
     assert 'data-testid="completed-count">1<' in body
     assert body.count('data-testid="report-row"') == 2
+    beyond = client.get(f"/learning/reports/pathways/{shared.onboarding.pk}?page=99&status=x")
+    assert beyond.content.decode().count('data-testid="report-row"') == 2  # the last page
     response = client.get(f"/learning/reports/pathways/{shared.onboarding.pk}.csv")
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

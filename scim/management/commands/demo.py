@@ -11,12 +11,14 @@ from accounts.actors import SYSTEM
 from accounts.models import User
 from accounts.selectors import organisation_get
 from accounts.services import audit_record, organisation_create
+from learning.demo import demo_learning_ensure
 from looop.urls_util import org_url, public_url
 from scim.models import ScimToken
 from scim.services import token_create, token_revoke
 
 SLUG = "demo"
 ADMIN_EMAIL = "admin@demo.looop.localhost"
+MEMBER_EMAIL = "member@demo.looop.localhost"
 TOKEN_NAME = "Demo token"
 
 
@@ -44,6 +46,7 @@ class Command(BaseCommand):
             for old in ScimToken.objects.filter(name=TOKEN_NAME, revoked_at__isnull=True):
                 token_revoke(token=old)
             _, secret = token_create(name=TOKEN_NAME)
+            member_password = demo_learning_ensure(member_email=MEMBER_EMAIL)
         lines = [
             "",
             f"Public site:     {public_url('/')}",
@@ -53,6 +56,10 @@ class Command(BaseCommand):
             if password
             else "Admin password:  unchanged (shown when it was set; for a new one: "
             "manage.py demo --new-admin-password)",
+            f"Member:          {MEMBER_EMAIL} (in New starters; the Onboarding pathway)",
+            f"Member password: {member_password} (shown once)"
+            if member_password
+            else "Member password: unchanged (shown when the member was created)",
             f"SCIM endpoint:   {org_url(SLUG, '/scim/v2')}",
             f"SCIM token:      {secret}",
             f"Emails:          written as files under {settings.EMAIL_FILE_PATH}/"
