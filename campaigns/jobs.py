@@ -21,7 +21,7 @@ from campaigns.notices import notices_sweep, reminders_sweep
 from campaigns.runner import steps_run_due
 from campaigns.services import campaigns_evaluate_all
 from looop.jobs.housekeeping import each_organisation
-from looop.jobs.tenancy import organisation_task
+from looop.jobs.tenancy import organisation_defer, organisation_task
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +36,13 @@ def tick(*, reminders: bool = False) -> dict[str, Any]:
 
 
 def _defer(*, delay: int, reminders: bool = False) -> None:
-    slug = connection.schema_name
-    deferrer = tick.configure(
-        queueing_lock=f"campaigns.tick:{slug}", schedule_in={"seconds": delay}
-    )
+    options = {
+        "queueing_lock": f"campaigns.tick:{connection.schema_name}",
+        "schedule_in": {"seconds": delay},
+    }
     try:
         with transaction.atomic():  # a savepoint: the lock's refusal must not end the caller's
-            deferrer.defer(organisation=slug, reminders=reminders)
+            organisation_defer(tick, options=options, reminders=reminders)
     except AlreadyEnqueued:
         pass  # a tick is waiting and has not started: it will see this change
 
