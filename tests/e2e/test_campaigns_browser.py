@@ -96,7 +96,7 @@ def test_sales_new_starters_in_chromium(
 
         # 3. Within seconds: their notices, and the pathway on their home.
         notice = "Sales new starters shared “Sales onboarding” with you"
-        wait_until(lambda: subjects("sam") == subjects("sue") == [notice])
+        wait_until(lambda: subjects("sam") == subjects("sue") == [notice], seconds=60)
         with django_db_blocker.unblock(), schema_context(slug):
             person = User.objects.get(pk=sam)
             person.set_password(PASSWORD)  # to sign in as them in the browser
