@@ -6,11 +6,11 @@ import secrets
 
 from django.db import transaction
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, User
-from accounts.services import user_create
+from accounts.services import group_create, group_members_add, user_create
 from learning import services
 from learning.models import Workspace
-from scim.services import group_members_add, scim_group_create
 
 WORKSPACE = "Welcome to Acme"
 PATHWAY = "Onboarding"
@@ -26,6 +26,7 @@ def demo_learning_ensure(*, member_email: str) -> str | None:
     if member is None:
         password = secrets.token_urlsafe(12)
         member = user_create(
+            actor=SYSTEM,
             user_name=member_email,
             email=member_email,
             password=password,
@@ -34,9 +35,9 @@ def demo_learning_ensure(*, member_email: str) -> str | None:
         )
     group = Group.objects.filter(display_name=GROUP).first()
     if group is None:
-        # Groups are written by the provisioning service, as Entra would create this one.
-        group = scim_group_create(document={"displayName": GROUP})
-    group_members_add(group_id=group.pk, user_ids=[str(member.pk)])
+        group = group_create(display_name=GROUP, actor=SYSTEM)
+    if not group.memberships.filter(user=member).exists():
+        group_members_add(group=group, user_ids=[str(member.pk)], actor=SYSTEM)
     if not Workspace.objects.filter(name=WORKSPACE).exists():
         _content(group)
     return password

@@ -13,6 +13,7 @@
 
 import csv
 import io
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -33,7 +34,10 @@ PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def keep(path: Path, name: str) -> None:
-    """Copy a screenshot to docs/screenshots, where the README shows it."""
+    """With LOOOP_DOCS_SCREENSHOTS=1, copy a screenshot to docs/screenshots, where the
+    README shows it (otherwise it stays under test-artifacts/, like every other one)."""
+    if os.environ.get("LOOOP_DOCS_SCREENSHOTS") != "1":
+        return
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
 

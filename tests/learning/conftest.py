@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership, User
 from accounts.services import user_create
 from learning import services
@@ -22,7 +23,7 @@ def in_acme(acme) -> Iterator[None]:
 
 
 def member(user_name: str) -> User:
-    return user_create(user_name=user_name, email=user_name, password=PASSWORD)
+    return user_create(actor=SYSTEM, user_name=user_name, email=user_name, password=PASSWORD)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.actors import SYSTEM
 from accounts.models import Group, Membership
-from accounts.services import user_soft_delete
+from accounts.services import group_delete, user_delete
 from learning import services
 from learning.models import Progress, Share
 from learning.selectors import (
@@ -155,7 +156,7 @@ def test_deleted_people_lose_group_shares_and_keep_their_records(catalogue, bob,
     join(bob, starters)
     services.share_create(target=catalogue.onboarding, group=starters)
     services.progress_complete(user=bob, resource=catalogue.intro, has_quiz=False)
-    user_soft_delete(user=bob)
+    user_delete(user=bob, actor=SYSTEM)
     assert learning_items(user=bob) == []
     assert Progress.objects.filter(user=bob).count() == 1
 
@@ -164,6 +165,8 @@ def test_a_deleted_group_takes_its_shares_with_it(catalogue, bob):
     group = Group.objects.create(display_name="Temporary")
     join(bob, group)
     services.share_create(target=catalogue.intro, group=group)
-    group.delete()
+    services.workspace_access_set(workspace=catalogue.private_space, groups=[group], users=[])
+    group_delete(group=group, actor=SYSTEM)  # as SCIM's DELETE /Groups/<id> does
     assert learning_items(user=bob) == []
     assert not Share.objects.exists()
+    assert not catalogue.private_space.access.exists()

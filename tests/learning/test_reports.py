@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.actors import SYSTEM
 from accounts.models import Membership, User
-from accounts.services import user_set_active
+from accounts.services import user_deactivate
 from learning import reports, services
 from learning.grading import quiz_submit
 from learning.models import Progress, Share
@@ -77,7 +78,7 @@ def test_overdue_by_group_and_leavers_and_deactivated_people(shared, bob, carol,
         ("New starters", 3, 1, 1),
     ]
     Membership.objects.filter(user__in=[bob, carol]).delete()  # bob and carol leave
-    user_set_active(user=dave, active=False)  # dave deactivated: out of the active report
+    user_deactivate(user=dave, actor=SYSTEM)  # dave deactivated: out of the active report
     # Leavers who had made progress stay, marked as no longer shared; bob keeps his
     # completion. dave, who never started, is simply gone.
     assert [(r.user_name, r.done, r.status) for r in reports.report_people(scope=scope)] == [
