@@ -19,7 +19,8 @@ What is reported:
   replace; a deleted group reports its members as removed).
 - `AccessChanged`: a person deactivated, reactivated or deleted. A deleted person's
   memberships end with them; that is not reported again as `MembershipChanged`.
-Creating a person reports nothing: a new person has no memberships yet.
+- `AttributesChanged`: a person created, or their attributes (not `active`) updated, with
+  the names of the fields written. Campaign audiences follow attributes.
 """
 
 import uuid
@@ -48,7 +49,15 @@ class AccessChanged:
     actor: Actor
 
 
-Change = MembershipChanged | AccessChanged
+@dataclass(frozen=True)
+class AttributesChanged:
+    user_id: uuid.UUID
+    fields: tuple[str, ...]
+    actor: Actor
+    created: bool = False
+
+
+Change = MembershipChanged | AccessChanged | AttributesChanged
 Subscriber = Callable[[Change], None]
 
 _subscribers: list[Subscriber] = []

@@ -24,6 +24,8 @@ class Organisation(TenantMixin):
     create_users_at_first_sign_in = models.BooleanField(default=False)
     # While Microsoft sign-in is on: may people linked to Microsoft also use a password?
     linked_people_may_use_passwords = models.BooleanField(default=True)
+    # An IANA name; campaign steps and due dates fall on this time zone's days and hours.
+    time_zone = models.CharField(max_length=64, default="UTC")
 
     auto_create_schema = False  # accounts.services.organisation_create clones the template
 

@@ -6,6 +6,7 @@ from accounts import (
     views_account,
     views_groups,
     views_help,
+    views_organisation,
     views_people,
     views_people_export,
 )
@@ -41,4 +42,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="account_linked_passwords_switch",
     ),
     path("help/microsoft", views_help.microsoft_setup, name="help_microsoft"),
+    path(
+        "account/organisation",
+        views_organisation.organisation_settings,
+        name="account_organisation",
+    ),
 ]

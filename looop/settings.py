@@ -59,6 +59,7 @@ TENANT_APPS = [
     "looop.mail",  # each organisation's outgoing email and its delivery records
     "learning",  # workspaces, resources, pathways, shares and progress
     "api",  # /api/v1 and personal API tokens
+    "campaigns",  # automated onboarding, share notices and reminders
 ]
 # django.contrib.postgres renders operator classes on expression indexes (accounts.User).
 INSTALLED_APPS = list(
@@ -343,6 +344,13 @@ MAIL_MAX_ATTEMPTS = env_int("LOOOP_MAIL_MAX_ATTEMPTS", 8)  # waits 2, 4, 8 … 2
 INVITATION_DAYS = env_int("LOOOP_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = env_int("LOOOP_PASSWORD_RESET_MINUTES", 60) * 60
 PASSWORD_RESETS_PER_HOUR = env_int("LOOOP_PASSWORD_RESETS_PER_HOUR", 5)  # per address and per IP
+
+# Campaigns (docs/campaigns.md): provisioning changes re-evaluate audiences this many seconds
+# later, in one job per organisation; a sweep every minute catches anything missed.
+CAMPAIGNS_DEBOUNCE_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_SECONDS", 2)
+CAMPAIGNS_SWEEP_CRON = env_str("LOOOP_CAMPAIGNS_SWEEP_CRON", "* * * * *")
+# A settable "now" for jobs (campaigns.ClockOffset), for tests and demos; never in production.
+CAMPAIGNS_TEST_CLOCK = env_bool("LOOOP_CAMPAIGNS_TEST_CLOCK", False)
 
 REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("learning.urls_console")),
     path("", include("api.urls_console")),
     path("api/v1/", include("api.urls")),
+    path("", include("campaigns.urls_console")),
 ]
 
 # /scim/v2 never reaches these patterns: the routing middleware hands it to scim.entry.

@@ -38,6 +38,7 @@ from accounts.services.organisations import (
     organisation_host,
     organisation_microsoft_set,
     organisation_sign_in_creation_set,
+    organisation_time_zone_set,
 )
 from accounts.services.roles import user_role_set
 from accounts.services.users import (
@@ -76,6 +77,7 @@ __all__ = [
     "organisation_entra_unbind",
     "organisation_host",
     "organisation_microsoft_set",
+    "organisation_time_zone_set",
     "organisation_sign_in_creation_set",
     "user_create",
     "user_deactivate",

@@ -1,5 +1,7 @@
 """Actions on organisations: creation, the Microsoft sign-in settings, the Entra tenant binding."""
 
+from zoneinfo import available_timezones
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
@@ -158,3 +160,21 @@ def organisation_password_sign_in_set(
         target="passwords on" if allowed else "passwords off",
         detail={"allowed": allowed},
     )
+
+
+def time_zone_validate(name: str) -> str:
+    """An IANA time zone name as Python knows it, e.g. "Europe/London"."""
+    name = (name or "").strip()
+    if len(name) > 64 or name not in available_timezones():
+        raise Refused("Choose a time zone from the list, such as Europe/London or UTC.")
+    return name
+
+
+@transaction.atomic
+def organisation_time_zone_set(*, organisation: Organisation, time_zone: str, actor: Actor) -> None:
+    """Account > Organisation: the time zone whose days and hours campaign steps and due
+    dates fall on."""
+    time_zone = time_zone_validate(time_zone)
+    Organisation.objects.filter(pk=organisation.pk).update(time_zone=time_zone)
+    organisation.time_zone = time_zone
+    audit_record(actor=actor, action="organisation.time_zone", target=time_zone)

@@ -97,14 +97,19 @@ def user_create(
         # one urandom read instead of 40 random choices.
         user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
     audited = audit_due(actor=actor, admin=user.is_admin)
-    try:
-        with transaction.atomic() if audited else statement_savepoint():
-            row_insert(user)  # one precompiled INSERT
-            if audited:
-                detail = {"user_name": user.user_name, "role": user.role}
-                audit_record(actor=actor, action="user.create", target=str(user.pk), detail=detail)
-    except IntegrityError as exc:
-        raise _user_name_taken(exc, user.user_name) from exc
+    with hooks.transaction_for_hooks():
+        try:
+            with transaction.atomic() if audited else statement_savepoint():
+                row_insert(user)  # one precompiled INSERT
+                if audited:
+                    detail = {"user_name": user.user_name, "role": user.role}
+                    audit_record(
+                        actor=actor, action="user.create", target=str(user.pk), detail=detail
+                    )
+        except IntegrityError as exc:
+            raise _user_name_taken(exc, user.user_name) from exc
+        fields_set = ("user_name", "email", *fields)
+        hooks.notify(hooks.AttributesChanged(user.pk, fields_set, actor, created=True))
     return user
 
 
@@ -213,6 +218,8 @@ def _write(*, user: User, changes: dict[str, Any], actor: Actor, activation: str
     user.last_modified = now
     if activation is not None:
         hooks.notify(hooks.AccessChanged(user_id=user.pk, change=activation, actor=actor))
+    if attributes := tuple(name for name in names if name != "active"):
+        hooks.notify(hooks.AttributesChanged(user_id=user.pk, fields=attributes, actor=actor))
     return True
 
 

@@ -5,6 +5,8 @@ import logging
 
 from django.conf import settings
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
 
 from looop.jobs import housekeeping
 
@@ -23,7 +25,13 @@ async def retry_stalled(timestamp: int) -> int:
     )
     for job in stalled:
         logger.warning("job %s (%s) stalled; retrying it", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except UniqueViolation:
+            # Its queueing lock is held by a newer job of the same kind waiting to run
+            # (campaigns.tick): that one does the work, so this one is closed, and the
+            # remaining stalled jobs are still retried.
+            await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
     return len(stalled)
 
 

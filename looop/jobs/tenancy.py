@@ -16,6 +16,8 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.manager import JobManager
 from procrastinate.tasks import Task
 
 from accounts.models import Organisation
@@ -47,9 +49,23 @@ def organisation_task(
     return decorate
 
 
-def organisation_defer(task: Task, /, **kwargs: Any) -> int:
-    """Defer `task` for the organisation whose schema is current; returns the job id."""
+# Inside a worker process, procrastinate replaces the app's connector with a pool of its
+# own connections (`procrastinate worker`), so a job deferred by another job would be
+# inserted outside the job's transaction: it could run before the rows it needs commit
+# (an email job finding no email), or survive the job's rollback. Deferring through Django's
+# connection keeps it in the caller's transaction in web and worker processes alike.
+_ON_DJANGO_CONNECTION = JobManager(DjangoConnector())
+
+
+def organisation_defer(
+    task: Task, /, *, options: dict[str, Any] | None = None, **kwargs: Any
+) -> int:
+    """Defer `task` for the organisation whose schema is current, in the caller's
+    transaction; `options` are procrastinate's (schedule_in, queueing_lock…). Returns the
+    job id."""
     slug = connection.schema_name
     if slug == get_public_schema_name():
         raise NoOrganisation(f"{task.name} must be deferred inside an organisation's schema.")
-    return task.defer(organisation=slug, **kwargs)
+    deferrer = task.configure(**(options or {}))
+    deferrer.job_manager = _ON_DJANGO_CONNECTION
+    return deferrer.defer(organisation=slug, **kwargs)

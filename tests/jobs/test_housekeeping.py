@@ -61,4 +61,5 @@ def test_the_periodic_jobs_and_their_schedules():
         "jobs.prune_provisioning_events": "17 3 * * *",
         "jobs.clear_expired_sessions": "23 * * * *",
         "jobs.clear_expired_tickets": "41 * * * *",
+        "campaigns.sweep": "* * * * *",  # campaigns/jobs.py
     }

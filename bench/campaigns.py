@@ -1,0 +1,189 @@
+"""Campaigns under Entra-shaped provisioning: SCIM throughput with and without a running
+campaign, and how soon after the last SCIM request every new person is enrolled, has their
+day-0 steps done and their emails delivered.
+
+    flock /tmp/looop-bench.lock .venv/bin/python bench/campaigns.py [--users 2000]
+
+One sitting, one fresh database, one gunicorn and one job worker for all runs, run in the
+order A (no campaign), B (a running campaign matching every new user), A again: the ratio
+B / mean(A) is the figure, with the machine speed (bench/cpu.py) beside each run. The
+campaign shares a pathway due in 14 days and sends a welcome email on day 0, so each new
+person costs two step runs and two emails (the share notice and the welcome).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from bench import loadgen  # noqa: E402
+from bench.cpu import calibration_ms  # noqa: E402
+from bench.server import PROXY_HEADERS, ROOT, django_setup, free_port, fresh_database, gunicorn  # noqa: E402
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+HOST = ""
+
+
+class Sink:
+    """The loopback SMTP server: counts what it accepts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+def user_body(run: str, i: int) -> dict:
+    name = f"u{i}.{run}@contoso.com"
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+        "externalId": f"ext-{run}-{i}",
+        "userName": name,
+        "active": True,
+        "displayName": f"User {i}",
+        "emails": [{"primary": True, "type": "work", "value": name}],
+        "name": {"formatted": f"User {i}", "familyName": f"F{i}", "givenName": "User"},
+        "title": "Account executive",
+        ENTERPRISE: {"department": "Sales", "employeeNumber": str(i)},
+    }
+
+
+def entra_create(conn: loadgen.Connection, job: tuple[str, str, int]) -> None:
+    host, run, i = job
+    body = user_body(run, i)
+    lookup = quote(f'userName eq "{body["userName"]}"', safe="")
+    status, _ = conn.request("GET", host, f"/scim/v2/Users?filter={lookup}", parse=False)
+    assert status == 200, status
+    status, _ = conn.request("POST", host, "/scim/v2/Users", body, parse=False)
+    assert status == 201, status
+
+
+def organisation(slug: str, *, campaign: bool) -> str:
+    from django_tenants.utils import schema_context
+
+    from accounts.services import organisation_create
+    from campaigns import services
+    from learning import services as learning
+    from scim.services import token_create
+
+    organisation_create(slug=slug, name=slug.title(), admin_email=f"admin@{slug}.com",
+                        admin_password=None)  # fmt: skip
+    with schema_context(slug):
+        _, secret = token_create(name="Entra provisioning")
+        if campaign:
+            workspace = learning.workspace_create(name="Sales")
+            resource = learning.resource_create(workspace=workspace, title="Our products")
+            learning.element_add(resource=resource, kind="text", markdown="# Products")
+            learning.resource_publish(resource=resource)
+            pathway = learning.pathway_create(name="Sales onboarding")
+            learning.pathway_step_add(pathway=pathway, resource=resource)
+            c = services.campaign_create(
+                name="Sales new starters", audience='department eq "Sales"'
+            )
+            services.step_add(campaign=c, action="share", target=pathway, due_days=14)
+            services.step_add(
+                campaign=c, action="email", subject="Welcome", body="Hello {{first_name}}"
+            )
+            services.campaign_start(campaign=c)
+    return secret
+
+
+def done_counts(slug: str) -> tuple[int, int]:
+    from django_tenants.utils import schema_context
+
+    from campaigns.models import Enrolment, Execution
+
+    with schema_context(slug):
+        return Enrolment.objects.count(), Execution.objects.filter(status="done").count()
+
+
+def main() -> None:
+    global HOST
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    url = fresh_database("looop_bench_campaigns")
+    django_setup(url)
+    from accounts.services import organisation_host
+
+    sink = Sink()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    slugs = {"A1": "plain1", "B": "sales", "A2": "plain2"}
+    secrets = {key: organisation(slug, campaign=key == "B") for key, slug in slugs.items()}
+    # The per-organisation cap on concurrent SCIM requests is off: it would answer 429 to
+    # part of the load and measure Entra's retries instead of the work.
+    process, port = gunicorn(
+        url, workers=2, threads=4, log=ROOT / ".looop" / "bench-camp.log",
+        extra_env={"LOOOP_ORG_CONCURRENT_REQUESTS": "0"},
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOOP_")}
+    env.update(DATABASE_URL=url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp_port),
+               LOOOP_TRUSTED_PROXIES="0", DB_CONN_MAX_AGE="0")  # fmt: skip
+    worker_log = (ROOT / ".looop" / "bench-camp-worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "procrastinate", "worker", "--concurrency", "4"],
+        cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    results: dict[str, float] = {}
+    try:
+        for key, slug in slugs.items():
+            HOST = organisation_host(slug)
+            headers = {**PROXY_HEADERS, "Authorization": f"Bearer {secrets[key]}"}
+            run = uuid.uuid4().hex[:6]
+            jobs = [(HOST, run, i) for i in range(args.users)]
+            speed = calibration_ms()
+            mail_before = sink.count
+            result = loadgen.run(f"{key} {slug}", entra_create, jobs, port=port,
+                                 concurrency=args.concurrency, headers=headers)  # fmt: skip
+            last_request = time.monotonic()
+            summary = result.summary()
+            results[key] = summary["req_per_s"]
+            line = (
+                f"{key}: {slug:<7} {summary['requests']} SCIM requests, {summary['req_per_s']}"
+                f" req/s, p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms,"
+                f" non-2xx {summary['non_2xx']}, speed {' '.join(f'{v:.0f}' for v in speed)} ms"
+            )
+            if key == "B":
+                deadline = last_request + 300
+                while time.monotonic() < deadline:
+                    enrolled, ran = done_counts(slug)
+                    if ran >= 2 * args.users and sink.count - mail_before >= 2 * args.users:
+                        break
+                    time.sleep(0.25)
+                after = time.monotonic() - last_request
+                enrolled, ran = done_counts(slug)
+                line += (
+                    f"; {enrolled} enrolled, {ran} day-0 step runs, "
+                    f"{sink.count - mail_before} emails delivered {after:.1f} s after the last"
+                    " SCIM request"
+                )
+            print(line, flush=True)
+    finally:
+        worker.terminate()
+        worker.wait(15)
+        process.terminate()
+        process.wait(15)
+        controller.stop()
+    ratio = results["B"] / ((results["A1"] + results["A2"]) / 2)
+    print(f"SCIM throughput with a running campaign / without: {ratio:.3f}")
+    print(f"machine speed after (ms, lower is faster): {calibration_ms()}")
+
+
+if __name__ == "__main__":
+    main()

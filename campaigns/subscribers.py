@@ -1,0 +1,27 @@
+"""campaigns listens to accounts' hook: provisioning changes defer a debounced tick.
+
+Only organisations with a started campaign, or a group share reached by new members, pay
+for it; otherwise the subscriber reads one small table and returns.
+"""
+
+from accounts import hooks
+from campaigns.models import Campaign
+from learning.models import Share
+
+
+def _tick_wanted(change: hooks.Change) -> bool:
+    if Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists():
+        return True
+    return (
+        isinstance(change, hooks.MembershipChanged)
+        and bool(change.added)
+        and Share.objects.filter(group_id=change.group_id).exists()
+    )
+
+
+@hooks.subscribe
+def on_people_changed(change: hooks.Change) -> None:
+    from campaigns.jobs import tick_debounced
+
+    if _tick_wanted(change):
+        tick_debounced()
