@@ -13,14 +13,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from accounts.models import User
+from accounts.passwords import MICROSOFT_ONLY_SIGN_IN, microsoft_only
 from accounts.selectors import organisation_get
 from accounts.selectors_home import home_setup
 from accounts.signup_welcome import BACKEND as WELCOME_BACKEND
 from accounts.signup_welcome import welcome_cookie_clear, welcome_user
-
-from accounts.models import User
-from accounts.passwords import MICROSOFT_ONLY_SIGN_IN, microsoft_only
-from accounts.selectors import organisation_get
 
 
 class SignInForm(AuthenticationForm):

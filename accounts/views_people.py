@@ -31,6 +31,7 @@ from accounts.services import (
     user_role_set,
     user_write,
 )
+from accounts.services.bulk import BULK_ACTIONS
 from accounts.sign_in_status import sign_in_status
 
 PEOPLE_PER_PAGE = 25
@@ -53,7 +54,12 @@ def people_list(request: HttpRequest) -> HttpResponse:
     """People, filtered and sorted as the URL says (accounts.selectors_people)."""
     filters = PeopleFilter.from_query(request.GET)
     page = page_of(people_filtered(filters=filters), request, PEOPLE_PER_PAGE)
-    context = {"page": page, "query": filters.q, "filters": filters}
+    context = {
+        "page": page,
+        "query": filters.q,
+        "filters": filters,
+        "bulk_actions": BULK_ACTIONS.items(),
+    }
     context.update(people_list_choices(filters=filters))
     return render(request, "console/people_list.html", context)
 
