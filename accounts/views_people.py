@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from accounts.sign_in_status import sign_in_status
 
 PEOPLE_PER_PAGE = 25
 GROUPS_PER_PAGE = 50
+HISTORY_PER_PAGE = 25
 
 
 def _person_or_404(user_id: uuid.UUID) -> User:
@@ -88,7 +90,10 @@ def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
         person=person, organisation=organisation_get(slug=request.tenant.schema_name)
     )
     if request.user.is_admin:
-        context["audit"] = audit_entries(actions=("user.",), target=str(person.pk))[:20]
+        # Everything the action layer recorded about them, whoever acted; its own ?history_page=
+        # so that the groups' paging and the history's do not move each other.
+        history = Paginator(audit_entries(target=str(person.pk)), HISTORY_PER_PAGE)
+        context["audit"] = history.get_page(request.GET.get("history_page"))
     return render(request, "console/person_detail.html", context)
 
 
