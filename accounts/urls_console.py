@@ -8,12 +8,15 @@ from accounts import (
     views_help,
     views_organisation,
     views_people,
+    views_people_bulk,
     views_people_export,
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("people", views_people.people_list, name="people_list"),
     path("people/export.csv", views_people_export.people_export, name="people_export"),
+    path("people/bulk", views_people_bulk.people_bulk_confirm, name="people_bulk"),
+    path("people/bulk/run", views_people_bulk.people_bulk_run, name="people_bulk_run"),
     path("people/new", views_people.person_create, name="person_create"),
     path("people/<uuid:user_id>", views_people.person_detail, name="person_detail"),
     path("people/<uuid:user_id>/edit", views_people.person_edit, name="person_edit"),

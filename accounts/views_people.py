@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,10 +32,12 @@ from accounts.services import (
     user_role_set,
     user_write,
 )
+from accounts.services.bulk import BULK_ACTIONS
 from accounts.sign_in_status import sign_in_status
 
 PEOPLE_PER_PAGE = 25
 GROUPS_PER_PAGE = 50
+HISTORY_PER_PAGE = 25
 
 
 def _person_or_404(user_id: uuid.UUID) -> User:
@@ -53,7 +56,12 @@ def people_list(request: HttpRequest) -> HttpResponse:
     """People, filtered and sorted as the URL says (accounts.selectors_people)."""
     filters = PeopleFilter.from_query(request.GET)
     page = page_of(people_filtered(filters=filters), request, PEOPLE_PER_PAGE)
-    context = {"page": page, "query": filters.q, "filters": filters}
+    context = {
+        "page": page,
+        "query": filters.q,
+        "filters": filters,
+        "bulk_actions": BULK_ACTIONS.items(),
+    }
     context.update(people_list_choices(filters=filters))
     return render(request, "console/people_list.html", context)
 
@@ -82,7 +90,10 @@ def person_detail(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
         person=person, organisation=organisation_get(slug=request.tenant.schema_name)
     )
     if request.user.is_admin:
-        context["audit"] = audit_entries(actions=("user.",), target=str(person.pk))[:20]
+        # Everything the action layer recorded about them, whoever acted; its own ?history_page=
+        # so that the groups' paging and the history's do not move each other.
+        history = Paginator(audit_entries(target=str(person.pk)), HISTORY_PER_PAGE)
+        context["audit"] = history.get_page(request.GET.get("history_page"))
     return render(request, "console/person_detail.html", context)
 
 

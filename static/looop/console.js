@@ -84,3 +84,16 @@
     });
   });
 })();
+
+/* People: one checkbox selects everyone on the page. Without JavaScript it stays hidden. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var name = all.getAttribute("data-select-all");
+    var boxes = all.form.querySelectorAll('input[type=checkbox][name="' + name + '"]');
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+})();
