@@ -9,6 +9,13 @@ whether a person may sign in. `accounts` never imports them; they subscribe here
     def on_people_changed(change: hooks.Change) -> None:
         if isinstance(change, hooks.MembershipChanged): ...
 
+A subscriber may say when it cares (`subscribe(..., interested=...)`, a cheap check such
+as "does this organisation have a running campaign?"). While no subscriber cares, an
+action that is one statement opens no transaction and tells nobody: SCIM's busiest writes
+keep their single round trip. A change made while interest appears mid-action is not
+reported; a subscriber with an `interested` check must catch up by itself (campaigns
+sweep every minute).
+
 Subscribers are called by the actions in `accounts.services`, inside the action's
 transaction, after its writes: what a subscriber writes commits or rolls back with the
 change, and an exception from a subscriber undoes the change. Keep subscribers short
@@ -59,34 +66,52 @@ class AttributesChanged:
 
 Change = MembershipChanged | AccessChanged | AttributesChanged
 Subscriber = Callable[[Change], None]
+Interest = Callable[[], bool]
 
-_subscribers: list[Subscriber] = []
+_subscribers: dict[Subscriber, Interest | None] = {}
 
 
-def subscribe(subscriber: Subscriber) -> Subscriber:
-    """Register `subscriber` (usable as a decorator, typically in an app's `ready()`)."""
-    if subscriber not in _subscribers:
-        _subscribers.append(subscriber)
-    return subscriber
+def subscribe(subscriber: Subscriber | None = None, *, interested: Interest | None = None) -> Any:
+    """Register `subscriber` (usable as a decorator, with or without `interested`),
+    typically in an app's `ready()`. `interested()`, if given, is asked before each change
+    in the current organisation; it must be cheap (cached), as SCIM writes ask it."""
+
+    def register(function: Subscriber) -> Subscriber:
+        _subscribers[function] = interested
+        return function
+
+    return register if subscriber is None else register(subscriber)
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
-    if subscriber in _subscribers:
-        _subscribers.remove(subscriber)
+    _subscribers.pop(subscriber, None)
+
+
+def _listening() -> list[tuple[Subscriber, bool]]:
+    """(subscriber, whether it may be skipped outside a transaction) for those that care."""
+    return [
+        (function, interested is not None)
+        for function, interested in list(_subscribers.items())
+        if interested is None or interested()
+    ]
 
 
 def transaction_for_hooks() -> AbstractContextManager[Any]:
-    """The transaction an action's change and its subscribers share. With nobody
-    subscribed, a change that is one statement is atomic by itself and needs none (no
-    BEGIN and COMMIT round trips on SCIM's busiest writes)."""
-    return transaction.atomic() if _subscribers else nullcontext()
+    """The transaction an action's change and its subscribers share. While nobody listens,
+    a change that is one statement is atomic by itself and needs none (no BEGIN and COMMIT
+    round trips on SCIM's busiest writes)."""
+    return transaction.atomic() if _listening() else nullcontext()
 
 
 def notify(change: Change) -> None:
-    """Tell every subscriber, inside the caller's transaction."""
-    if not _subscribers:
+    """Tell every subscriber that listens, inside the caller's transaction."""
+    listening = _listening()
+    if not listening:
         return
-    if not connection.in_atomic_block:  # a programming error in an action, not a user's
+    if not connection.in_atomic_block:
+        if all(conditional for _, conditional in listening):
+            return  # interest began during this change: the subscriber catches up itself
+        # a programming error in an action, not a user's
         raise RuntimeError("accounts.hooks.notify must run inside the change's transaction.")
-    for subscriber in list(_subscribers):
+    for subscriber, _ in listening:
         subscriber(change)

@@ -9,6 +9,7 @@ already started when it committed.
 """
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,15 @@ def tick(*, reminders: bool = False) -> dict[str, Any]:
     return {"joined": joined, "left": left, "ran": ran, "notices": notices, "reminders": reminded}
 
 
-def _defer(*, delay: int, reminders: bool = False) -> None:
+# When this process last queued a debounced tick per organisation, and for when: while that
+# tick is still well in the future it will see a change committing now, so a burst of SCIM
+# writes queues (or finds) the job once per debounce period, not once per request.
+_queued_for: dict[str, float] = {}
+_MARGIN_SECONDS = 0.5
+
+
+def _defer(*, delay: int, reminders: bool = False) -> bool:
+    """Queue a tick; False if one was already waiting (and will see this change)."""
     options = {
         "queueing_lock": f"campaigns.tick:{connection.schema_name}",
         "schedule_in": {"seconds": delay},
@@ -44,12 +53,22 @@ def _defer(*, delay: int, reminders: bool = False) -> None:
         with transaction.atomic():  # a savepoint: the lock's refusal must not end the caller's
             organisation_defer(tick, options=options, reminders=reminders)
     except AlreadyEnqueued:
-        pass  # a tick is waiting and has not started: it will see this change
+        return False  # a tick is waiting and has not started: it will see this change
+    return True
 
 
 def tick_debounced() -> None:
     """After a provisioning change, inside its transaction."""
-    _defer(delay=settings.CAMPAIGNS_DEBOUNCE_SECONDS)
+    now = time.monotonic()
+    if _queued_for.get(connection.schema_name, 0.0) - now > _MARGIN_SECONDS:
+        return  # a tick queued by this process runs after this change commits
+    if not _defer(delay=settings.CAMPAIGNS_DEBOUNCE_SECONDS):
+        return  # queued by another process, for a time this one does not know
+    transaction.on_commit(
+        lambda schema=connection.schema_name: _queued_for.__setitem__(
+            schema, now + settings.CAMPAIGNS_DEBOUNCE_SECONDS
+        )
+    )
 
 
 def run_soon() -> None:

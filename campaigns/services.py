@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from campaigns import clock, limits
 from campaigns.audience import audience_people, audience_q
 from campaigns.errors import CampaignRefused
+from campaigns.interest import interest_forget
 from campaigns.models import Campaign, Enrolment, Event, Step
 from learning.models import Pathway, Resource
 
@@ -138,6 +139,7 @@ def campaign_start(*, campaign: Campaign) -> Campaign:
         raise CampaignRefused("Add at least one step before starting.")
     locked.status, locked.started_at = Campaign.Status.RUNNING, clock.now()
     locked.save(update_fields=["status", "started_at"])
+    interest_forget()  # provisioning changes here are followed from now on
     enrolments_evaluate(campaign=locked)
     _defer_run()
     return locked

@@ -1,10 +1,13 @@
 """campaigns listens to accounts' hook: provisioning changes defer a debounced tick.
 
-Only organisations with a started campaign, or a group share reached by new members, pay
-for it; otherwise the subscriber reads one small table and returns.
+Only organisations with a started campaign, or a group share that new members receive
+(share notices), listen at all (campaigns/interest.py, cached): elsewhere SCIM's writes
+keep their single statement. A change made while that cache is stale is picked up by the
+sweep within a minute.
 """
 
 from accounts import hooks
+from campaigns.interest import organisation_interested
 from campaigns.models import Campaign
 from learning.models import Share
 
@@ -19,7 +22,7 @@ def _tick_wanted(change: hooks.Change) -> bool:
     )
 
 
-@hooks.subscribe
+@hooks.subscribe(interested=organisation_interested)
 def on_people_changed(change: hooks.Change) -> None:
     from campaigns.jobs import tick_debounced
 

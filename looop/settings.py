@@ -349,6 +349,9 @@ PASSWORD_RESETS_PER_HOUR = env_int("LOOOP_PASSWORD_RESETS_PER_HOUR", 5)  # per a
 # later, in one job per organisation; a sweep every minute catches anything missed.
 CAMPAIGNS_DEBOUNCE_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_SECONDS", 2)
 CAMPAIGNS_SWEEP_CRON = env_str("LOOOP_CAMPAIGNS_SWEEP_CRON", "* * * * *")
+# How long a process trusts its answer to "does this organisation follow provisioning?"
+# (campaigns/interest.py), which every SCIM write asks.
+CAMPAIGNS_INTEREST_SECONDS = env_int("LOOOP_CAMPAIGNS_INTEREST_SECONDS", 2)
 # A settable "now" for jobs (campaigns.ClockOffset), for tests and demos; never in production.
 CAMPAIGNS_TEST_CLOCK = env_bool("LOOOP_CAMPAIGNS_TEST_CLOCK", False)
 

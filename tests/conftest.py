@@ -76,6 +76,15 @@ def _token_cache_off(settings) -> None:
     settings.SCIM_TOKEN_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _interest_forgotten() -> None:
+    """Every test's organisations are new, whatever their names: no answer from an earlier
+    test's "acme" about following provisioning (campaigns/interest.py) may linger."""
+    from campaigns import interest
+
+    interest._known.clear()
+
+
 @pytest.fixture
 def acme(db) -> Organisation:
     return Organisation.objects.get(schema_name="acme")

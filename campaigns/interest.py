@@ -1,0 +1,35 @@
+"""Whether this organisation has anything that follows provisioning: a started (or paused)
+campaign, or a group share whose new members get a notice. Asked before every SCIM write
+(accounts.hooks), so the answer is kept per process for CAMPAIGNS_INTEREST_SECONDS; this
+process forgets it at once when it starts a campaign or shares with a group, and other
+processes within that time (the minute sweep catches up what they miss).
+"""
+
+import time
+
+from django.conf import settings
+from django.db import connection
+
+from campaigns.models import Campaign
+from learning.models import Share
+
+_known: dict[str, tuple[float, bool]] = {}  # schema -> (when read, interested)
+
+
+def organisation_interested() -> bool:
+    schema = connection.schema_name
+    now = time.monotonic()
+    known = _known.get(schema)
+    if known is not None and now - known[0] < settings.CAMPAIGNS_INTEREST_SECONDS:
+        return known[1]
+    interested = (
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()
+        or Share.objects.filter(group__isnull=False).exists()
+    )
+    _known[schema] = (now, interested)
+    return interested
+
+
+def interest_forget() -> None:
+    """After this process starts a campaign or shares with a group here."""
+    _known.pop(connection.schema_name, None)
