@@ -16,7 +16,7 @@ from api.exceptions import api_exception_handler
 from looop.csp import DEFAULT_POLICY, policy_header
 
 # The <style> Swagger UI (drf-spectacular-sidecar 2026.10.1) inserts; a new version may
-# change it, and tests/api/test_api_docs_browser.py then reports the violation.
+# change it, and tests/e2e/test_api_docs_browser.py then reports the violation.
 SWAGGER_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 DOCS_POLICY = policy_header({**DEFAULT_POLICY, "style-src": f"'self' {SWAGGER_STYLE_HASH}"})
 

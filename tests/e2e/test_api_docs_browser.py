@@ -1,10 +1,8 @@
 """The API docs page in real Chromium: Swagger UI renders from our own static files under
 the site-wide Content-Security-Policy, with no violation reported."""
 
-from tests.e2e.conftest import browser, page  # noqa: F401  (fixtures)
 
-
-def test_the_docs_render_without_csp_violations(live_app, page):  # noqa: F811
+def test_the_docs_render_without_csp_violations(live_app, page):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
