@@ -66,7 +66,9 @@ def test_home_queries_are_bounded_whatever_the_number_of_items(catalogue, bob, s
         if i % 2:
             services.progress_open(user=bob, resource=resource)
     many = count()
-    assert few == many <= 12
+    # The statement timeout, session, user, the list (one statement) and the workspaces:
+    # the same with 2 and with 202 items.
+    assert few == many <= 5, (few, many)
     body = signed_in(bob).get("/").content.decode()
     assert body.count('data-testid="item"') == 202
 
