@@ -35,6 +35,8 @@ RESOURCE_PAGE_CSP = policy_header(
 )
 
 
+HOME_LIST_LIMIT = 50
+
 STATUS_LABELS = {
     "overdue": ("Overdue", "badge-bad"),
     "due_soon": ("Due soon", ""),
@@ -104,10 +106,14 @@ def home(request: HttpRequest) -> HttpResponse:
     workspaces I can browse. Admins get the same page, with a way into the console and,
     above it, the setup checklist (or a summary once it is done)."""
     items = selectors.learning_items(user=request.user)
+    # The first HOME_LIST_LIMIT items (the most urgent), the rest behind "Show all": a long
+    # list's HTML was most of the page's CPU (docs/performance.md, Learning).
+    shown = items if request.GET.get("all") == "1" else items[:HOME_LIST_LIMIT]
     workspaces = list(selectors.workspaces_visible(user=request.user))
     context: dict[str, Any] = {
         "items": items,
-        "items_html": items_html(items),
+        "items_html": items_html(shown),
+        "hidden_count": len(items) - len(shown),
         "workspaces": workspaces,
     }
     if request.user.is_admin:  # an admin's home also shows where the organisation stands
