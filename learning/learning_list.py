@@ -78,17 +78,20 @@ WITH reach AS (
                    ELSE 3 END AS status
     FROM items
 )
-SELECT is_pathway, id, title, due, received, done, total, started, next_id, status
+SELECT is_pathway, id, title, due, received, done, total, started, next_id, status,
+       count(*) OVER () AS listed
 FROM ranked
 ORDER BY status, due NULLS LAST, lower(title) COLLATE "C", id
+LIMIT %(limit)s
 """
 
-Row = tuple[bool, uuid.UUID, str, date | None, datetime, int, int, bool, uuid.UUID | None, int]
+Row = tuple[bool, uuid.UUID, str, date | None, datetime, int, int, bool, uuid.UUID | None, int, int]
 
 
-def learning_list_rows(*, user_id: object, due_soon_days: int) -> list[Row]:
-    """The person's items as rows (is_pathway, id, title, due, received, done, total,
-    started, next resource id, status index into STATUSES), in display order."""
+def learning_list_rows(*, user_id: object, due_soon_days: int, limit: int | None) -> list[Row]:
+    """The person's first `limit` items (all if None) as rows (is_pathway, id, title, due,
+    received, done, total, started, next resource id, status index into STATUSES, number
+    of items in the whole list), in display order."""
     sql = LEARNING_LIST_SQL.format(
         share=Share._meta.db_table,
         membership=Membership._meta.db_table,
@@ -104,6 +107,7 @@ def learning_list_rows(*, user_id: object, due_soon_days: int) -> list[Row]:
         "tz": timezone.get_current_timezone_name(),
         "today": today,
         "soon": today + timedelta(days=due_soon_days),
+        "limit": limit,  # LIMIT NULL is no limit
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -312,16 +312,22 @@ def learning_items(*, user: User) -> list[LearningItem]:
     """My learning, ordered: overdue, due soon, in progress, not started, then completed;
     by due date, then title, within each. One query, whatever the number of items
     (learning.learning_list)."""
-    rows = learning_list_rows(user_id=user.pk, due_soon_days=DUE_SOON_DAYS)
-    return [
+    return learning_page(user=user, limit=None)[0]
+
+
+def learning_page(*, user: User, limit: int | None) -> tuple[list[LearningItem], int]:
+    """The first `limit` items of my learning (all if None), and how many there are."""
+    rows = learning_list_rows(user_id=user.pk, due_soon_days=DUE_SOON_DAYS, limit=limit)
+    items = [
         LearningItem(
             kind="pathway" if is_pathway else "resource", id=item_id, title=title, due=due,
             received=received, done=done, total=total, started=started,
             continue_resource_id=next_id, status=STATUSES[status],
         )
-        for is_pathway, item_id, title, due, received, done, total, started, next_id, status
+        for is_pathway, item_id, title, due, received, done, total, started, next_id, status, _
         in rows
     ]  # fmt: skip
+    return items, rows[0][-1] if rows else 0
 
 
 def learning_items_reference(*, user: User) -> list[LearningItem]:

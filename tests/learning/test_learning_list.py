@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Group, Membership
 from learning import services
 from learning.models import Progress, Resource, Share
-from learning.selectors import learning_items, learning_items_reference
+from learning.selectors import learning_items, learning_items_reference, learning_page
 from tests.learning.conftest import join, quiz_resource, text_resource
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,13 @@ def test_a_pathway_locked_after_an_unfinished_step_continues_at_that_step(catalo
 def test_someone_with_nothing_shared_gets_an_empty_list(catalogue, bob, carol):
     services.share_create(target=catalogue.intro, user=carol)
     assert learning_items(user=bob) == []
+
+
+def test_a_page_of_the_list_is_its_first_items_with_the_whole_count(catalogue, bob):
+    for i in range(5):
+        services.share_create(target=text_resource(catalogue.open_space, f"R{i}"), user=bob)
+    everything = learning_items(user=bob)
+    assert [i.title for i in everything] == ["R0", "R1", "R2", "R3", "R4"]
+    assert learning_page(user=bob, limit=3) == (everything[:3], 5)
+    assert learning_page(user=bob, limit=None) == (everything, 5)
+    assert learning_page(user=bob, limit=0) == ([], 0)  # no row carries the count
