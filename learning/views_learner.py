@@ -35,6 +35,8 @@ RESOURCE_PAGE_CSP = policy_header(
 )
 
 
+HOME_LIST_LIMIT = 50
+
 STATUS_LABELS = {
     "overdue": ("Overdue", "badge-bad"),
     "due_soon": ("Due soon", ""),
@@ -103,11 +105,17 @@ def home(request: HttpRequest) -> HttpResponse:
     """My learning (overdue, due soon, in progress, not started, completed) and the
     workspaces I can browse. Admins get the same page, with a way into the console and,
     above it, the setup checklist (or a summary once it is done)."""
-    items = selectors.learning_items(user=request.user)
+    # The first HOME_LIST_LIMIT items (the most urgent), the rest behind "Show all": at 200
+    # items, reading and rendering the whole list was most of the page's CPU
+    # (docs/performance.md, Learning).
+    limit = None if request.GET.get("all") == "1" else HOME_LIST_LIMIT
+    items, count = selectors.learning_page(user=request.user, limit=limit)
     workspaces = list(selectors.workspaces_visible(user=request.user))
     context: dict[str, Any] = {
         "items": items,
         "items_html": items_html(items),
+        "item_count": count,
+        "hidden_count": count - len(items),
         "workspaces": workspaces,
     }
     if request.user.is_admin:  # an admin's home also shows where the organisation stands
