@@ -45,7 +45,7 @@ def test_sign_up_creates_an_organisation(live_app, live_org, page, screenshot, d
     )
     assert page.get_by_test_id("org-name").inner_text() == name
     assert page.get_by_test_id("checklist").is_visible()
-    assert page.get_by_test_id("checklist").get_by_text("0 of 4 done").is_visible()
+    assert page.get_by_test_id("checklist").get_by_text("0 of 5 done").is_visible()
     screenshot("signup-welcome")
     assert page.context.cookies(live_app.url(slug, "/welcome")) == [
         c
