@@ -370,14 +370,6 @@ def scim_tokens_active_count() -> int:
     ).count()
 
 
-def provisioning_events(*, errors_only: bool = False) -> QuerySet[ProvisioningEvent]:
-    """The SCIM request log, newest first (errors are 4xx and 5xx responses)."""
-    events = ProvisioningEvent.objects.all()
-    if errors_only:
-        events = events.filter(status__gte=400)
-    return events.order_by("-at", "-id")
-
-
 @dataclass(frozen=True)
 class ProvisioningSummary:
     users: int

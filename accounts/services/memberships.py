@@ -130,15 +130,14 @@ def members_clear(*, group_id: uuid.UUID) -> list[uuid.UUID]:
     return removed
 
 
-# Member adds and removals, in one message of three statements: the adds lock shared, the
+# Member adds and removals, in one message: the adds lock shared (when adding), the
 # group row locked, then members removed and added (only if the group is at one of
 # `versions`, when given, and every added id is a live user) and the version bumped if
 # anything changed. The last statement sees every member committed by the requests that
 # held the group's lock before (looop/db/one_message.py); all its parts read the group as it
 # was before the bump.
 _CHANGE = (
-    _ADDS_SHARE
-    + "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
+    "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
     + _WANTED
     + """,
 current AS (
@@ -191,7 +190,8 @@ def members_change_locked(
         "versions": None if versions is None else list(versions),
         **_adds_lock_params(),
     }
-    row = statements_execute(_CHANGE, params)
+    # Only adds need the lock that keeps them out of a deletion (removals cannot orphan).
+    row = statements_execute(_ADDS_SHARE + _CHANGE if add else _CHANGE, params)
     if row is None or row[3] is None:
         return None
     wanted, valid, ok, version, added, removed = row
