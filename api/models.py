@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from looop.bearer_tokens import BearerToken
 
 
-class ApiToken(models.Model):
+class ApiToken(BearerToken):
     """A person's bearer token for /api/v1: it acts as that person, with their role.
 
     It stops working when revoked, when it expires, and while its owner is deactivated or
@@ -14,28 +15,6 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=24)  # shown in the console to tell tokens apart
-    secret_sha256 = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def status(self) -> str:
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at and self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
-
-    @property
-    def is_usable(self) -> bool:
-        return self.status == "active"

@@ -1,8 +1,6 @@
 """Writes for personal API tokens: create (the secret is returned once), revoke, and the
 check made on every API request. The console page and `manage.py api_token` call these."""
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,16 +11,13 @@ from accounts.models import User
 from accounts.services import audit_record
 from api.limits import TOKEN_NAME_MAX, TOKEN_PREFIX, TOKEN_SECRET_MAX, TOKENS_PER_PERSON_MAX
 from api.models import ApiToken
+from looop.bearer_tokens import token_hash, token_secret
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class TokenRefused(ValueError):
     """A token request the rules refuse; the message is fit to show the person."""
-
-
-def token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -47,12 +42,12 @@ def api_token_create(
         raise TokenRefused(f"You already have an active token called '{name}'.")
     if active.count() >= TOKENS_PER_PERSON_MAX:
         raise TokenRefused(f"A person can have at most {TOKENS_PER_PERSON_MAX} active tokens.")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
+    secret, prefix, digest = token_secret(TOKEN_PREFIX)
     token = ApiToken.objects.create(
         user=user,
         name=name,
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        secret_sha256=token_hash(secret),
+        prefix=prefix,
+        secret_sha256=digest,
         expires_at=expires_at,
     )
     audit_record(

@@ -4,38 +4,17 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import User
+from looop.bearer_tokens import BearerToken
 
 
-class ScimToken(models.Model):
-    """A bearer token for /scim/v2. Only the SHA-256 of the secret is stored."""
+class ScimToken(BearerToken):
+    """A bearer token for /scim/v2, the organisation's own (Entra's Secret Token)."""
 
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=24)  # shown in the console to tell tokens apart
-    secret_sha256 = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_by_label = models.CharField(max_length=255, default="system")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def status(self) -> str:
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at and self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
-
-    @property
-    def is_usable(self) -> bool:
-        return self.status == "active"
 
 
 class ProvisioningEvent(models.Model):

@@ -3,8 +3,6 @@
 The console (Account > Provisioning, Reset Token) and the `scim_token` command call these.
 """
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -13,6 +11,7 @@ from django.utils import timezone
 from accounts.actors import SYSTEM, Actor
 from accounts.models import User
 from accounts.services import audit_record
+from looop.bearer_tokens import token_hash, token_secret
 from scim import token_cache
 from scim.models import ScimToken
 from scim.precompiled import OneRow
@@ -23,10 +22,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 class TokenNameTaken(ValueError):
     pass
-
-
-def token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _actor(user: User | None) -> Actor:
@@ -47,11 +42,11 @@ def token_create(
         raise TokenNameTaken(f"An active token called '{name}' already exists.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValueError("The expiry must be in the future.")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
+    secret, prefix, digest = token_secret(TOKEN_PREFIX)
     token = ScimToken.objects.create(
         name=name,
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        secret_sha256=token_hash(secret),
+        prefix=prefix,
+        secret_sha256=digest,
         created_by=actor,
         created_by_label=actor.user_name if actor else "system",
         expires_at=expires_at,

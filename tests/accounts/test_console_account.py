@@ -212,6 +212,7 @@ def test_reset_leaves_exactly_one_active_token_shown_once(alice_client, alice):
     assert [active for _, active in tokens] == [False, False, True]
     assert tokens[2][0].startswith("Reset token ")
     assert f"Token “{tokens[2][0]}”." in shown.content.decode()
+    assert "into the <strong>Secret Token</strong> field" in shown.content.decode()
     reload = alice_client.get("/account/authentication")
     assert secret_in(reload) is None and secret not in reload.content.decode()
     assert "reset the SCIM token (revoked B, A)" in reload.content.decode()

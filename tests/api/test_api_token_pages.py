@@ -23,6 +23,7 @@ def test_a_member_creates_a_token_and_sees_its_secret_once(bob):
     token = ApiToken.objects.get(user=bob)
     assert token.name == "Phone" and token.secret_sha256 != secret
     assert ApiClient("acme", secret).get("/me/learning").status_code == 200
+    assert "Secret Token" not in shown.text  # Entra's field is for SCIM tokens only
     again = client.get("/profile/api-tokens")
     assert secret not in again.text and "secret-once" not in again.text
     assert token.prefix in again.text

@@ -6,16 +6,15 @@ manage.py api_token list <slug> [--user <email>]
 manage.py api_token revoke <slug> --user <email> <name>
 """
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import Organisation, User
 from api.models import ApiToken
 from api.services import TokenRefused, api_token_create, api_token_revoke
+from looop.bearer_tokens import add_expiry_option, expiry_from_days, token_line
 
 
 class Command(BaseCommand):
@@ -27,7 +26,7 @@ class Command(BaseCommand):
         create.add_argument("slug")
         create.add_argument("--user", required=True, help="the person's email (user name)")
         create.add_argument("--name", required=True)
-        create.add_argument("--expires-days", type=int, default=None)
+        add_expiry_option(create)
         listing = actions.add_parser("list", help="List tokens (never their secrets).")
         listing.add_argument("slug")
         listing.add_argument("--user", default=None)
@@ -53,10 +52,7 @@ class Command(BaseCommand):
         return person
 
     def _create(self, options: dict[str, Any]) -> None:
-        days = options["expires_days"]
-        if days is not None and days <= 0:
-            raise CommandError("--expires-days must be a positive number of days.")
-        expires_at = timezone.now() + timedelta(days=days) if days else None
+        expires_at = expiry_from_days(options["expires_days"])
         try:
             _, secret = api_token_create(
                 user=self._person(options["user"]), name=options["name"], expires_at=expires_at
@@ -72,13 +68,7 @@ class Command(BaseCommand):
         if not tokens:
             self.stderr.write("No tokens.")
         for token in tokens:
-            last_used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
-            expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
-            self.stdout.write(
-                f"{token.user.user_name}\t{token.name}\t{token.prefix}…\t{token.status}\t"
-                f"created {token.created_at:%Y-%m-%d %H:%M}\tlast used {last_used}\t"
-                f"expires {expires}"
-            )
+            self.stdout.write(f"{token.user.user_name}\t{token_line(token)}")
 
     def _revoke(self, options: dict[str, Any]) -> None:
         person = self._person(options["user"])

@@ -5,14 +5,13 @@ manage.py scim_token list <slug>
 manage.py scim_token revoke <slug> <name>
 """
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import Organisation
+from looop.bearer_tokens import add_expiry_option, expiry_from_days, token_line
 from scim.models import ScimToken
 from scim.services import TokenNameTaken, token_create, token_revoke
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         create = actions.add_parser("create", help="Create a token; prints only its secret.")
         create.add_argument("slug")
         create.add_argument("--name", required=True)
-        create.add_argument("--expires-days", type=int, default=None)
+        add_expiry_option(create)
         listing = actions.add_parser("list", help="List tokens (never their secrets).")
         listing.add_argument("slug")
         revoke = actions.add_parser("revoke", help="Revoke the active token with this name.")
@@ -40,10 +39,7 @@ class Command(BaseCommand):
             getattr(self, f"_{options['action']}")(options)
 
     def _create(self, options: dict[str, Any]) -> None:
-        days = options["expires_days"]
-        if days is not None and days <= 0:
-            raise CommandError("--expires-days must be a positive number of days.")
-        expires_at = timezone.now() + timedelta(days=days) if days else None
+        expires_at = expiry_from_days(options["expires_days"])
         try:
             _, secret = token_create(name=options["name"], expires_at=expires_at)
         except (TokenNameTaken, ValueError) as exc:
@@ -55,13 +51,7 @@ class Command(BaseCommand):
         if not tokens:
             self.stderr.write("No tokens.")
         for token in tokens:
-            last_used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
-            expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
-            self.stdout.write(
-                f"{token.name}\t{token.prefix}…\t{token.status}\t"
-                f"created {token.created_at:%Y-%m-%d %H:%M} by {token.created_by_label}\t"
-                f"last used {last_used}\texpires {expires}"
-            )
+            self.stdout.write(token_line(token, created_by=token.created_by_label))
 
     def _revoke(self, options: dict[str, Any]) -> None:
         token = ScimToken.objects.filter(name=options["name"], revoked_at__isnull=True).first()
