@@ -265,7 +265,8 @@ class LiveUserShard(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Admin actions in the console (tokens, roles, settings), shown where they apply."""
+    """Every action on people, groups and settings, by whoever acted, shown where it applies
+    (Account pages, a person's History)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -276,6 +277,10 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        indexes = [
+            # A person's History: this target, newest first, a page (accounts.selectors).
+            models.Index(fields=["target", "-at", "-id"], name="audit_entry_target_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"
