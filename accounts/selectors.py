@@ -14,7 +14,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Upper
 
-from accounts.models import AuditEntry, Group, LiveUserShard, Membership, Organisation, User
+from accounts.models import (
+    SETTINGS_ENTRIES,
+    AuditEntry,
+    Group,
+    LiveUserShard,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 def organisation_get(*, slug: str) -> Organisation | None:
@@ -108,13 +116,17 @@ def group_members(*, group: Group, query: str = "") -> QuerySet[User]:
 def audit_entries(
     *, actions: tuple[str, ...] = (), target: str | None = None
 ) -> QuerySet[AuditEntry]:
-    """Admin audit trail, newest first; `actions` are prefixes such as "scim_token."."""
+    """Audit entries, newest first; `actions` are prefixes such as "scim_token."; `target`:
+    about whom (a person's History, index audit_entry_target_at_idx)."""
     entries = AuditEntry.objects.all()
     if actions:
         condition = Q()
         for prefix in actions:
             condition |= Q(action__startswith=prefix)
         entries = entries.filter(condition)
+        if not any(p.startswith(("user.", "group.")) for p in actions):
+            # Implied by the prefixes; said so the partial index of these entries is used.
+            entries = entries.filter(SETTINGS_ENTRIES)
     if target is not None:
         entries = entries.filter(target=target)
     return entries.order_by("-at", "-id")

@@ -9,6 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.models import AuditEntry, User
+from accounts.selectors import audit_entries
+from accounts.views_account import AUTHENTICATION_AUDIT
+from scim.console import TOKEN_AUDIT
 from tests.accounts.test_console_person_history import history, without_time
 from tests.scim.conftest import GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, ScimClient, token_for
 
@@ -213,3 +216,32 @@ def test_the_paged_history_read_uses_its_index(alice_client, alice):
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "audit_entry_target_at_idx" in plan, plan
             assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+def test_account_pages_read_their_entries_through_the_settings_index(acme):
+    """Among 20,000 entries about people, the Account pages' token and sign-in entries are
+    read through the partial index that holds only them; people's entries are not in it."""
+    table = AuditEntry._meta.db_table
+    with schema_context("acme"), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (at, actor_label, action, target, detail)
+            SELECT now() - g * interval '1 second', 'system',
+                   CASE WHEN g % 1000 = 0 THEN 'scim_token.create' ELSE 'user.update' END,
+                   'person-' || (g % 200), '{{}}'
+            FROM generate_series(1, 20000) g"""
+        )
+        cursor.execute(f"ANALYZE {table}")
+        for actions in (TOKEN_AUDIT, AUTHENTICATION_AUDIT):
+            page = audit_entries(actions=actions)[:10]
+            assert [e.action for e in page] == ["scim_token.create"] * 10
+            sql, params = page.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "audit_entry_settings_at_idx" in plan, plan
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid"
+            " WHERE c.relname = 'audit_entry_settings_at_idx'"
+            " AND i.indrelid = %s::regclass",
+            [table],
+        )
+        assert cursor.fetchone() == (1,)
