@@ -1,10 +1,28 @@
 """Reads for organisations and their people."""
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce, Upper
 
-from accounts.models import AuditEntry, Group, LiveUserShard, Membership, Organisation, User
+from accounts.models import (
+    SETTINGS_ENTRIES,
+    AuditEntry,
+    Group,
+    LiveUserShard,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 def organisation_get(*, slug: str) -> Organisation | None:
@@ -35,17 +53,27 @@ def users_live_count() -> int:
 # --- console reads: every list is ordered and paged in SQL by the caller's Paginator ---
 
 SEARCH_FIELDS = ("user_name", "email", "display_name", "name_given", "name_family")
+# Between the fields of the searched text: a character nobody types, so a term never
+# matches across two fields.
+_SEPARATOR = "\x1f"
 
 
 def users_search(*, query: str = "") -> QuerySet[User]:
-    """People for the console list, optionally matching a search on names and email."""
+    """People for the console list, optionally matching a search on names and email.
+
+    A person matches when any of SEARCH_FIELDS contains the text, case-insensitively. It is
+    tested as one UPPER(concat_ws(…)) LIKE on the fields joined by _SEPARATOR, not as five
+    per column: the same matches, for about half the CPU of the scan a substring search
+    needs (docs/performance.md, "People text search")."""
     users = users_live()
     query = query.strip()
     if query:
-        condition = Q()
-        for field in SEARCH_FIELDS:
-            condition |= Q(**{f"{field}__icontains": query})
-        users = users.filter(condition)
+        if _SEPARATOR in query:
+            return users.none()  # no field holds it
+        text = Func(
+            Value(_SEPARATOR), *SEARCH_FIELDS, function="concat_ws", output_field=TextField()
+        )
+        users = users.alias(search_text=text).filter(search_text__icontains=query)
     return users.order_by(Upper("user_name"), "id")
 
 
@@ -88,13 +116,17 @@ def group_members(*, group: Group, query: str = "") -> QuerySet[User]:
 def audit_entries(
     *, actions: tuple[str, ...] = (), target: str | None = None
 ) -> QuerySet[AuditEntry]:
-    """Admin audit trail, newest first; `actions` are prefixes such as "scim_token."."""
+    """Audit entries, newest first; `actions` are prefixes such as "scim_token."; `target`:
+    about whom (a person's History, index audit_entry_target_at_idx)."""
     entries = AuditEntry.objects.all()
     if actions:
         condition = Q()
         for prefix in actions:
             condition |= Q(action__startswith=prefix)
         entries = entries.filter(condition)
+        if not any(p.startswith(("user.", "group.")) for p in actions):
+            # Implied by the prefixes; said so the partial index of these entries is used.
+            entries = entries.filter(SETTINGS_ENTRIES)
     if target is not None:
         entries = entries.filter(target=target)
     return entries.order_by("-at", "-id")

@@ -5,7 +5,7 @@ import uuid
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.paging import page_of, search_query
+from accounts.paging import page_of, search_page_of, search_query
 from accounts.permissions import admin_required
 from accounts.selectors import group_get, group_members, groups_search
 
@@ -26,7 +26,8 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     if group is None:
         raise Http404("No such group in this organisation.")
     query = search_query(request)
-    page = page_of(group_members(group=group, query=query), request, MEMBERS_PER_PAGE)
+    paging = search_page_of if query.strip() else page_of  # a text search scans every member
+    page = paging(group_members(group=group, query=query), request, MEMBERS_PER_PAGE)
     return render(
         request, "console/group_detail.html", {"group": group, "page": page, "query": query}
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.actors import Actor
 from accounts.forms import PersonCreateForm, PersonEditForm
 from accounts.models import User
-from accounts.paging import page_of
+from accounts.paging import page_of, search_page_of
 from accounts.passwords import person_create_invited
 from accounts.permissions import admin_required
 from accounts.selectors import (
@@ -55,7 +55,8 @@ def _back_to(person: User) -> HttpResponseRedirect:
 def people_list(request: HttpRequest) -> HttpResponse:
     """People, filtered and sorted as the URL says (accounts.selectors_people)."""
     filters = PeopleFilter.from_query(request.GET)
-    page = page_of(people_filtered(filters=filters), request, PEOPLE_PER_PAGE)
+    paging = search_page_of if filters.q else page_of  # a text search scans every person
+    page = paging(people_filtered(filters=filters), request, PEOPLE_PER_PAGE)
     context = {
         "page": page,
         "query": filters.q,

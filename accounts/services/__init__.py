@@ -7,7 +7,7 @@ access is lost, the last-active-admin rule, the audit entry, and the hook (accou
 """
 
 from accounts.services.admins import admins_lock, last_admin_check
-from accounts.services.audit import audit_due, audit_record
+from accounts.services.audit import audit_record
 from accounts.services.errors import (
     LastActiveAdmin,
     NotAUserHere,
@@ -60,7 +60,6 @@ __all__ = [
     "Refused",
     "UserNameTaken",
     "admins_lock",
-    "audit_due",
     "audit_record",
     "group_create",
     "group_delete",

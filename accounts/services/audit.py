@@ -1,29 +1,26 @@
-"""The audit trail: who changed what, shown on Account pages and on a person's page.
+"""The audit trail: who changed what, shown on Account pages and on a person's History.
 
-Every action decides once, here, whether its change is audited (`audit_due`):
-- everything a person does: in the console, or by signing in with Microsoft;
-- from SCIM and the system, every change that concerns access (activation, deletion,
-  role, Microsoft identity) and every change to an admin.
-SCIM's routine traffic (creating people and groups, editing a member's attributes,
-renaming groups, changing memberships) is in the provisioning log, one line per request,
-and not written twice.
+Every action writes its entry, whoever acts: a person in the console, Microsoft sign-in,
+a SCIM token (by name) or the system. SCIM's routine traffic is audited too, so a person's
+History shows Entra creating, editing and deactivating them and changing their groups. The
+entries cost no extra round trip on SCIM's busy writes: a person's create or update writes
+its entry in the same statement (`AUDIT_INSERT` in a data-modifying CTE), and a member
+change writes one entry per member set-based, in one INSERT … SELECT per request
+(`MEMBERS_AUDIT`), never one statement per member.
 """
 
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
-from accounts.actors import Actor, ActorKind
-from accounts.models import AuditEntry
+from accounts.actors import Actor
+from accounts.models import AuditEntry, Group, User
 
-_PEOPLE = (ActorKind.CONSOLE, ActorKind.MICROSOFT)
-
-
-def audit_due(*, actor: Actor, admin: bool = False, access: bool = False) -> bool:
-    """Whether a change by `actor` is audited; `admin`: it concerns an admin; `access`: it
-    changes who can get in."""
-    return actor.kind in _PEOPLE or admin or access
+MEMBER_ADD = "group.member_add"
+MEMBER_REMOVE = "group.member_remove"
 
 
 def audit_record(
@@ -41,10 +38,10 @@ def audit_record(
 # For a write that must be one statement (accounts.services.users): the entry inserted in
 # a data-modifying CTE of the same statement, only if the write happened.
 _COLUMNS = ("at", "actor_id", "actor_label", "action", "target", "detail")
+_TABLE = connection.ops.quote_name(AuditEntry._meta.db_table)
+_COLUMN_LIST = ", ".join(AuditEntry._meta.get_field(c.removesuffix("_id")).column for c in _COLUMNS)
 AUDIT_INSERT = "INSERT INTO {} ({}) SELECT {} FROM {{source}}".format(
-    connection.ops.quote_name(AuditEntry._meta.db_table),
-    ", ".join(AuditEntry._meta.get_field(c.removesuffix("_id")).column for c in _COLUMNS),
-    ", ".join(["%s"] * (len(_COLUMNS) - 1) + ["%s::jsonb"]),
+    _TABLE, _COLUMN_LIST, ", ".join(["%s"] * (len(_COLUMNS) - 1) + ["%s::jsonb"])
 )
 
 
@@ -59,3 +56,51 @@ def audit_values(*, actor: Actor, action: str, target: str, detail: dict[str, An
         target,
         field.get_db_prep_save(detail, connection),
     ]
+
+
+# One entry per member added or removed, targeted at the member (their History), from two
+# relations of user ids named by the caller: `{added}` and `{removed}` (CTEs of a member
+# change, or unnested arrays). Parameters: now, actor_id, actor_label, group.
+MEMBERS_AUDIT = f"""INSERT INTO {_TABLE} ({_COLUMN_LIST})
+SELECT %(now)s, %(actor_id)s, %(actor_label)s, c.action, c.user_id::text,
+       jsonb_build_object('user_name', u.user_name, 'group', g.id::text,
+                          'display_name', g.display_name)
+FROM (SELECT '{MEMBER_REMOVE}' AS action, user_id, 1 AS step FROM {{removed}}
+      UNION ALL SELECT '{MEMBER_ADD}', user_id, 2 FROM {{added}}) c
+JOIN {User._meta.db_table} u ON u.id = c.user_id
+JOIN {Group._meta.db_table} g ON g.id = %(group)s
+ORDER BY c.step"""
+_MEMBERS_AUDIT_ARRAYS = (
+    "WITH added AS (SELECT unnest(%(added)s::uuid[]) AS user_id),"
+    " removed AS (SELECT unnest(%(removed)s::uuid[]) AS user_id) "
+    + MEMBERS_AUDIT.format(added="added", removed="removed")
+)
+
+
+def members_audit_params(*, actor: Actor) -> dict[str, Any]:
+    """MEMBERS_AUDIT's parameters but the group's (the caller's statement has it)."""
+    return {
+        "now": timezone.now(),
+        "actor_id": actor.user.pk if actor.user is not None else None,
+        "actor_label": actor.label,
+    }
+
+
+def members_audit(
+    *,
+    actor: Actor,
+    group_id: uuid.UUID,
+    added: Sequence[uuid.UUID],
+    removed: Sequence[uuid.UUID],
+) -> None:
+    """Audit members added to and removed from a group (still existing): one statement."""
+    if not added and not removed:
+        return
+    params = {
+        **members_audit_params(actor=actor),
+        "group": group_id,
+        "added": list(added),
+        "removed": list(removed),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBERS_AUDIT_ARRAYS, params)

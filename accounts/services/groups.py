@@ -1,9 +1,9 @@
 """Actions on groups: create, rename (and other attributes), delete, and their members.
 
-Each action bumps the group's version once, writes its audit entry when one is due
-(accounts.services.audit) and tells subscribers which members came and went
-(accounts.hooks), inside its transaction. Member changes are set-based SQL
-(accounts.services.memberships).
+Each action bumps the group's version once, writes its audit entries (accounts.services.audit:
+one for the group, one per member added or removed, on that member's History) and tells
+subscribers which members came and went (accounts.hooks), inside its transaction. Member
+changes and their entries are set-based SQL (accounts.services.memberships).
 """
 
 import uuid
@@ -15,7 +15,12 @@ from django.db import transaction
 from accounts import hooks
 from accounts.actors import Actor
 from accounts.models import Group
-from accounts.services.audit import audit_due, audit_record
+from accounts.services.audit import (
+    AUDIT_INSERT,
+    audit_record,
+    audit_values,
+    members_audit,
+)
 from accounts.services.memberships import (
     members_change_locked,
     members_clear,
@@ -42,9 +47,8 @@ def _notify(
 
 
 def _audit(actor: Actor, action: str, group: Group, **detail: Any) -> None:
-    if audit_due(actor=actor):
-        detail = {"display_name": group.display_name, **detail}
-        audit_record(actor=actor, action=action, target=str(group.pk), detail=detail)
+    detail = {"display_name": group.display_name, **detail}
+    audit_record(actor=actor, action=action, target=str(group.pk), detail=detail)
 
 
 def group_create(
@@ -57,11 +61,12 @@ def group_create(
     """Entra creates groups without members (they follow in PATCHes): then this is one
     INSERT in autocommit."""
     group = Group(display_name=display_name, external_id=external_id)
-    alone = not members and not audit_due(actor=actor)
-    with statement_savepoint() if alone else transaction.atomic():
-        row_insert(group)
+    detail = {"display_name": display_name}
+    audit = audit_values(actor=actor, action="group.create", target=str(group.pk), detail=detail)
+    with statement_savepoint() if not members else transaction.atomic():
+        row_insert(group, also=(AUDIT_INSERT.format(source="written"), audit))
         added = members_insert(group_id=group.pk, user_ids=members)
-        _audit(actor, "group.create", group)
+        members_audit(actor=actor, group_id=group.pk, added=added, removed=[])
         _notify(group.pk, added, [], actor)
     return group
 
@@ -99,6 +104,7 @@ def group_update(
     row_update(group, [*changed, "version", "last_modified"])
     if changed:
         _audit(actor, "group.update", group, changed=sorted(changed))
+    members_audit(actor=actor, group_id=group.pk, added=added, removed=removed)
     _notify(group.pk, added, removed, actor)
     return group
 
@@ -131,7 +137,9 @@ def group_members_change(
     PATCHes); the group's id and version, or None if there is no such group. With
     `versions`, only if the group is at one of them (else VersionMismatch)."""
     with hooks.transaction_for_hooks():
-        result = members_change_locked(group_id=group_id, add=add, remove=remove, versions=versions)
+        result = members_change_locked(
+            group_id=group_id, add=add, remove=remove, versions=versions, actor=actor
+        )
         if result is None:
             return None
         version, added, removed = result
@@ -143,6 +151,7 @@ def group_members_change(
 def group_delete(*, group: Group, actor: Actor) -> None:
     """Delete the group; its members are reported as removed."""
     removed = members_clear(group_id=group.pk)
+    members_audit(actor=actor, group_id=group.pk, added=[], removed=removed)
     Group.objects.filter(pk=group.pk).delete()
     _audit(actor, "group.delete", group)
     _notify(group.pk, [], removed, actor)

@@ -12,7 +12,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from accounts.actors import Actor
 from accounts.models import Group, Membership, User
+from accounts.services.audit import MEMBERS_AUDIT, members_audit_params
 from accounts.services.errors import NotAUserHere
 from looop.db.one_message import statements_execute
 
@@ -158,14 +160,15 @@ bumped AS (
     UPDATE {group} SET version = version + 1, last_modified = %(now)s
     WHERE id = %(group)s AND (SELECT count(*) FROM removed) + (SELECT count(*) FROM inserted) > 0
     RETURNING version
-)
+),
+audited AS ({audit})
 SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid), (SELECT ok FROM current),
        coalesce((SELECT version FROM bumped), (SELECT version FROM current)),
 """
     + _IDS.format("inserted")
     + ", "
     + _IDS.format("removed")
-).format(**TABLES)
+).format(**TABLES, audit=MEMBERS_AUDIT.format(added="inserted", removed="removed"))
 
 
 class VersionMismatch(Exception):
@@ -177,16 +180,18 @@ def members_change_locked(
     group_id: uuid.UUID,
     add: Sequence[str],
     remove: Sequence[str],
+    actor: Actor,
     versions: Sequence[int] | None = None,
 ) -> tuple[int, list[uuid.UUID], list[uuid.UUID]] | None:
-    """Lock the group, remove and add members, bump the version if anything changed: one
-    round trip. (version, added, removed), or None if there is no such group. `versions`:
-    write only if the group is at one of them (If-Match), else VersionMismatch."""
+    """Lock the group, remove and add members, bump the version if anything changed, and
+    audit each member added or removed: one round trip. (version, added, removed), or None
+    if there is no such group. `versions`: write only if the group is at one of them
+    (If-Match), else VersionMismatch."""
     params = {
+        **members_audit_params(actor=actor),
         "group": group_id,
         "add": list(add),
         "remove": list(remove),
-        "now": timezone.now(),
         "versions": None if versions is None else list(versions),
         **_adds_lock_params(),
     }

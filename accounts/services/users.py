@@ -7,7 +7,7 @@ and lastModified bump, ending sessions when access is lost, the last-active-admi
 
 `user_update` is SCIM's busiest write (Entra's attribute changes and deactivations), so a
 change of a member is one statement: an `UPDATE … WHERE version = <the version read>`,
-with its audit entry, when one is due, inserted by the same statement. No lock is held
+with its audit entry inserted by the same statement. No lock is held
 while the caller computes the change; a caller whose write lost the race reads again and
 recomputes. A change of an admin runs in a transaction holding the admins' lock, for the
 last-active-admin rule.
@@ -30,7 +30,7 @@ from accounts import hooks
 from accounts.actors import Actor, ActorKind
 from accounts.models import Group, User
 from accounts.services.admins import admins_lock, last_admin_check
-from accounts.services.audit import AUDIT_INSERT, audit_due, audit_record, audit_values
+from accounts.services.audit import AUDIT_INSERT, audit_record, audit_values
 from accounts.services.errors import Refused, UserNameTaken
 from accounts.services.memberships import adds_exclude
 from looop.db.rows import row_insert, set_clause
@@ -96,16 +96,13 @@ def user_create(
         # SCIM creates users at hundreds per second: as set_unusable_password(), but from
         # one urandom read instead of 40 random choices.
         user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
-    audited = audit_due(actor=actor, admin=user.is_admin)
+    detail = {"user_name": user.user_name, "role": user.role}
+    audit = audit_values(actor=actor, action="user.create", target=str(user.pk), detail=detail)
     with hooks.transaction_for_hooks():
         try:
-            with transaction.atomic() if audited else statement_savepoint():
-                row_insert(user)  # one precompiled INSERT
-                if audited:
-                    detail = {"user_name": user.user_name, "role": user.role}
-                    audit_record(
-                        actor=actor, action="user.create", target=str(user.pk), detail=detail
-                    )
+            with statement_savepoint():
+                # One statement: the row and its audit entry (accounts.services.audit).
+                row_insert(user, also=(AUDIT_INSERT.format(source="written"), audit))
         except IntegrityError as exc:
             raise _user_name_taken(exc, user.user_name) from exc
         fields_set = ("user_name", "email", *fields)
@@ -131,7 +128,7 @@ def _activation(before: bool | None, after: bool | None) -> str | None:
 
 
 @lru_cache(maxsize=128)
-def _update_sql(names: tuple[str, ...], audited: bool) -> tuple[str, tuple[Field, ...]]:
+def _update_sql(names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
     sets, fields = set_clause(User, names)
     update = (
         f"UPDATE {connection.ops.quote_name(User._meta.db_table)} SET {sets},"
@@ -140,8 +137,6 @@ def _update_sql(names: tuple[str, ...], audited: bool) -> tuple[str, tuple[Field
         " WHERE id = %s AND version = %s AND deleted_at IS NULL"
         " RETURNING version, session_epoch"
     )
-    if not audited:
-        return update, fields
     insert = AUDIT_INSERT.format(source="written")
     sql = f"WITH written AS ({update}), audited AS ({insert}) SELECT * FROM written"
     return sql, fields
@@ -190,20 +185,18 @@ def user_update(*, user: User, changes: Mapping[str, Any], actor: Actor) -> bool
 
 def _write(*, user: User, changes: dict[str, Any], actor: Actor, activation: str | None) -> bool:
     names = tuple(changes)
-    audited = audit_due(actor=actor, admin=user.is_admin, access=activation is not None)
-    sql, fields = _update_sql(names, audited)
+    sql, fields = _update_sql(names)
     now = timezone.now()
     values = zip(names, fields, strict=True)
     params = [f.get_db_prep_save(changes[name], connection) for name, f in values]
     params += [now, _sessions_ended(changes["active"]) if "active" in changes else 0]
     params += [user.pk, user.version]
-    if audited:
-        action = f"user.{activation[:-1]}" if activation else "user.update"
-        detail: dict[str, Any] = {"user_name": changes.get("user_name", user.user_name)}
-        attributes = sorted(name for name in names if name != "active")
-        if attributes:
-            detail["changed"] = attributes
-        params += audit_values(actor=actor, action=action, target=str(user.pk), detail=detail)
+    action = f"user.{activation[:-1]}" if activation else "user.update"
+    detail: dict[str, Any] = {"user_name": changes.get("user_name", user.user_name)}
+    attributes = sorted(name for name in names if name != "active")
+    if attributes:
+        detail["changed"] = attributes
+    params += audit_values(actor=actor, action=action, target=str(user.pk), detail=detail)
     try:
         with statement_savepoint(), connection.cursor() as cursor:
             cursor.execute(sql, params)

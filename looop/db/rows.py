@@ -10,6 +10,7 @@ have no receivers and no multi-table inheritance.
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from django.db import DatabaseError, connection
 from django.db.models import Field, Model
@@ -42,12 +43,17 @@ def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[
     return sql, fields
 
 
-def row_insert(obj: Model) -> None:
-    """`obj.save(force_insert=True)` for a model whose primary key has a Python default."""
+def row_insert(obj: Model, *, also: tuple[str, Sequence[Any]] | None = None) -> None:
+    """`obj.save(force_insert=True)` for a model whose primary key has a Python default.
+    `also`: (sql, params) of a second write done in the same statement, as a data-modifying
+    CTE that reads the inserted row as `written` (an audit entry: one round trip, not four)."""
     sql, fields = _insert_sql(type(obj))
     if obj.pk is None:
         raise ValueError("row_insert needs the primary key set before the insert.")
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if also is not None:
+        sql = f"WITH written AS ({sql} RETURNING 1), also AS ({also[0]}) SELECT 1"
+        values += list(also[1])
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
     obj._state.adding = False

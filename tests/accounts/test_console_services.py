@@ -129,7 +129,8 @@ def test_audit_entries_filter_by_prefix_and_target(alice, bob, settings):
             actor=Actor.console(alice),
         )
         assert [e.action for e in audit_entries(actions=("user.",), target=str(bob.pk))] == [
-            "user.role_set"
+            "user.role_set",
+            "user.create",
         ]
         assert [e.action for e in audit_entries(actions=("organisation.",))] == [
             "organisation.microsoft_enable"

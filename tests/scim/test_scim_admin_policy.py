@@ -166,8 +166,9 @@ def test_scim_changes_to_an_admin_are_audited_and_shown(scim, alice_client, ada)
 
 
 @pytest.mark.django_db
-def test_scim_attribute_changes_of_members_stay_in_the_provisioning_log_only(scim, acme):
-    """Entra's routine traffic is logged once, per request; access changes are audited."""
+def test_scim_changes_of_members_are_audited_too(scim, acme):
+    """Entra's routine traffic is in the person's History as well as the provisioning log."""
+    token = "SCIM token “Microsoft Entra ID”"
     with schema_context("acme"):
         bea = user_create(actor=SYSTEM, user_name="bea@acme.test", source="scim")
     title = {
@@ -175,13 +176,12 @@ def test_scim_attribute_changes_of_members_stay_in_the_provisioning_log_only(sci
         "Operations": [{"op": "Replace", "path": "title", "value": "QA"}],
     }
     assert scim.patch(f"/Users/{bea.pk}", title).status_code == 200
-    assert _entries(bea) == []
+    edited = (token, "user.update", {"user_name": "bea@acme.test", "changed": ["title"]})
+    assert _entries(bea) == [edited]
     off = {
         "schemas": [PATCH_OP],
         "Operations": [{"op": "Replace", "path": "active", "value": "False"}],
     }
     assert scim.patch(f"/Users/{bea.pk}", off).status_code == 200
-    assert _entries(bea) == [
-        ("SCIM token “Microsoft Entra ID”", "user.deactivate", {"user_name": "bea@acme.test"})
-    ]
+    assert _entries(bea) == [edited, (token, "user.deactivate", {"user_name": "bea@acme.test"})]
     assert in_schema("acme", lambda: User.objects.get(pk=bea.pk).active) is False

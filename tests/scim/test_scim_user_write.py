@@ -94,7 +94,9 @@ def test_a_patch_is_one_read_and_one_update_without_a_lock(scim, jane):
         response = scim.patch(f"/Users/{jane.pk}", department("Research"))
     assert response.status_code == 200
     user_sql = [q["sql"] for q in queries.captured_queries if '"accounts_user"' in q["sql"]]
-    assert [sql.split()[0] for sql in user_sql] == ["SELECT", "UPDATE"]
+    # the update, with its audit entry, is one statement: WITH written AS (UPDATE …), …
+    assert [sql.split()[0] for sql in user_sql] == ["SELECT", "WITH"]
+    assert user_sql[1].startswith('WITH written AS (UPDATE "accounts_user"')
     assert "FOR UPDATE" not in user_sql[0] and "FOR NO KEY UPDATE" not in user_sql[0]
 
 
