@@ -10,11 +10,17 @@ title and department; (d) deactivate with "False"; (e) pages of 100 users, and G
 and PostgreSQL per phase, with the machine's speed just before and after the phase
 (bench/cpu.py: milliseconds per CPU, lower is faster), then a JSON summary.
 With --preload N the organisation first gets N extra users, to show cost does not grow.
+With --pathways N the organisation first gets N published pathways (3 text resources
+each, enforce order, lock until passed), and a thread of this script shares each of them
+with every group as SCIM creates it in (b), due 14 days after receipt, through
+learning.services.share_create as the console does; phases (c) to (f) then run with every
+group carrying N pathway shares (docs/performance.md, Learning).
 """
 
 import argparse
 import json
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -150,6 +156,65 @@ def preload_users(slug: str, count: int) -> None:
         cursor.execute("VACUUM (ANALYZE) accounts_user")
 
 
+def learning_pathways(slug: str, count: int) -> list:
+    """`count` published pathways of 3 text resources each, in one open workspace."""
+    from django_tenants.utils import schema_context
+
+    from learning import services
+
+    pathways = []
+    with schema_context(slug):
+        workspace = services.workspace_create(name="Onboarding")
+        for p in range(count):
+            pathway = services.pathway_create(
+                name=f"Pathway {p + 1}", enforce_order=True, lock_until_passed=True
+            )
+            for r in range(3):
+                resource = services.resource_create(workspace=workspace, title=f"Step {p}.{r}")
+                services.element_add(resource=resource, kind="text", markdown="Read **me**.")
+                services.resource_publish(resource=resource)
+                services.pathway_step_add(pathway=pathway, resource=resource)
+            pathways.append(pathway)
+    return pathways
+
+
+class GroupSharer(threading.Thread):
+    """Shares the pathways with every group as soon as it exists, while SCIM provisions:
+    every 50 ms, the groups without the shares get them (one share_create per pathway and
+    group, as an admin sharing from the console)."""
+
+    def __init__(self, slug: str, pathways: list) -> None:
+        super().__init__(daemon=True)
+        self.slug, self.pathways = slug, pathways
+        self.done = threading.Event()
+        self.shared = 0
+
+    def sweep(self) -> None:
+        from django.db.models import Exists, OuterRef
+        from django_tenants.utils import schema_context
+
+        from accounts.models import Group
+        from learning.models import Share
+        from learning.services import share_create
+
+        with schema_context(self.slug):
+            last = Share.objects.filter(group=OuterRef("pk"), pathway=self.pathways[-1])
+            for group in Group.objects.filter(~Exists(last)):
+                for pathway in self.pathways:
+                    share_create(target=pathway, group=group, due="after", due_days=14)
+                    self.shared += 1
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.done.wait(0.05):
+                self.sweep()
+            self.sweep()  # groups created since the last sweep
+        finally:
+            connection.close()
+
+
 def main() -> None:
     global HOST
     parser = argparse.ArgumentParser()
@@ -162,6 +227,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--page-passes", type=int, default=10)
+    parser.add_argument(
+        "--pathways", type=int, default=0, help="pathways shared with every group as made in (b)"
+    )
     args = parser.parse_args()
 
     url = fresh_database("looop_bench_entra")
@@ -178,6 +246,7 @@ def main() -> None:
         _, secret = token_create(name="Entra provisioning")
     if args.preload:
         preload_users("contoso", args.preload)
+    pathways = learning_pathways("contoso", args.pathways) if args.pathways else []
     HOST = organisation_host("contoso")
     headers = {**PROXY_HEADERS, "Authorization": f"Bearer {secret}"}
     process, port = gunicorn(
@@ -222,8 +291,16 @@ def main() -> None:
             (g, [user_ids[(g * args.members + k) % len(user_ids)] for k in range(args.members)])
             for g in range(args.groups)
         ]
+        sharer = GroupSharer("contoso", pathways) if pathways else None
+        if sharer is not None:
+            sharer.start()
         b = run("b: groups + members by 50", phase_b, group_jobs)
         results["b"] = b["summary"]
+        if sharer is not None:
+            sharer.done.set()
+            sharer.join()
+            assert sharer.shared == args.groups * args.pathways, sharer.shared
+            print(f"shared {args.pathways} pathways with each of {args.groups} groups", flush=True)
         results["c"] = run("c: replace title + dept", phase_c, user_ids)["summary"]
         results["d"] = run('d: deactivate ("False")', phase_d, user_ids)["summary"]
         starts = [1 + 100 * p for p in range(len(user_ids) // 100)] * args.page_passes
@@ -243,6 +320,7 @@ def main() -> None:
                 "preloaded_users": args.preload,
                 "groups": args.groups,
                 "members_per_group": args.members,
+                "pathways_shared_with_every_group": args.pathways,
                 "concurrency": args.concurrency,
                 "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads",
                 "phases": results,

@@ -7,7 +7,9 @@ these functions; none of them decides access on its own.
 
 A learner never sees a draft, nor a private workspace they are not given. A resource is
 visible when it is published and (its workspace is open or given to them) or it is shared
-with them, or it is a step of a pathway shared with them that is not locked for them.
+with them, or it is a step of a pathway shared with them; a step locked by "enforce order"
+stays locked however it is reached, unless the resource itself is shared with them
+(resource_for_learner).
 """
 
 import uuid
@@ -97,8 +99,11 @@ def resources_visible(*, user: User) -> QuerySet[Resource]:
 def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
     """The resource if `user` may open it now, else None (unknown, draft, private, locked).
 
-    A resource reached only through pathways with "enforce order" opens when at least one
-    of those pathways has it open for this person."""
+    The "enforce order" lock holds wherever the resource is opened: while it is a step of
+    an enforce-order pathway shared with this person, it opens only when one of the
+    pathways shared with them that hold it has it open, even if its workspace lets them
+    browse it (else the order could be skipped from the workspace page). A share of the
+    resource itself opens it: that is an assignment of its own, with its own due date."""
     try:
         uuid.UUID(str(resource_id))
     except ValueError:
@@ -106,9 +111,11 @@ def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
     resource = (
         resources_visible(user=user).select_related("workspace").filter(pk=resource_id).first()
     )
-    if resource is None or resource.via_workspace or resource.via_share:
+    if resource is None or resource.via_share:
         return resource
-    pathways = pathways_visible(user=user).filter(steps__resource=resource)
+    pathways = list(pathways_visible(user=user).filter(steps__resource=resource))
+    if not any(pathway.enforce_order for pathway in pathways):
+        return resource  # browsable through its workspace, or a step no order can lock
     for pathway in pathways:
         if pathway_view(user=user, pathway=pathway).state_of(resource.pk) != "locked":
             return resource

@@ -20,6 +20,7 @@ from accounts.selectors import organisation_get
 from accounts.selectors_home import home_setup
 from learning import content, selectors, services
 from learning.grading import QuizNotFound, QuizResult, RetryRefused, attempts_of, quiz_submit
+from learning.learning_list import workspace_rows
 from learning.models import Resource
 from learning.setup import with_learning
 from looop.csp import DEFAULT_POLICY, policy_header
@@ -110,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # (docs/performance.md, Learning).
     limit = None if request.GET.get("all") == "1" else HOME_LIST_LIMIT
     items, count = selectors.learning_page(user=request.user, limit=limit)
-    workspaces = list(selectors.workspaces_visible(user=request.user))
+    workspaces = workspace_rows(user_id=request.user.pk)  # = selectors.workspaces_visible
     context: dict[str, Any] = {
         "items": items,
         "items_html": items_html(items),

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from api.services import api_token_create
 from learning import services
 from learning.grading import quiz_submit
-from learning.models import QuizAttempt
+from learning.models import Progress, QuizAttempt, Share
 from tests.api.conftest import ApiClient, session_client
 from tests.learning.conftest import join, right_answers, text_resource
 
@@ -143,7 +143,7 @@ def test_members_cannot_reach_admin_endpoints(catalogue, bob_api, bob):
             "status": 403,
             "message": "Only organisation admins can change learning content.",
         }
-    assert services.Share.objects.count() == 1
+    assert Share.objects.count() == 1
 
 
 def test_other_peoples_attempts_and_progress_stay_theirs(catalogue, bob, carol, bob_api):
@@ -172,14 +172,14 @@ def test_the_session_works_and_unsafe_methods_need_csrf(catalogue, bob):
     response = client.post(path, {"action": "open"}, content_type="application/json")
     assert response.status_code == 403
     assert response.json() == {"status": 403, "message": "CSRF Failed: CSRF cookie not set."}
-    assert not services.Progress.objects.filter(user=bob).exists()
+    assert not Progress.objects.filter(user=bob).exists()
     client.get("/profile/api-tokens")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(
         path, {"action": "open"}, content_type="application/json", headers={"X-CSRFToken": token}
     )
     assert response.status_code == 200
-    assert services.Progress.objects.get(user=bob).opened_at is not None
+    assert Progress.objects.get(user=bob).opened_at is not None
 
 
 def test_a_private_workspace_given_to_a_group_opens_through_the_api(

@@ -10,8 +10,14 @@ from django.utils import timezone
 
 from accounts.models import Group, Membership
 from learning import services
+from learning.learning_list import workspace_rows
 from learning.models import Progress, Resource, Share
-from learning.selectors import learning_items, learning_items_reference, learning_page
+from learning.selectors import (
+    learning_items,
+    learning_items_reference,
+    learning_page,
+    workspaces_visible,
+)
 from tests.learning.conftest import join, quiz_resource, text_resource
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +119,33 @@ def test_a_page_of_the_list_is_its_first_items_with_the_whole_count(catalogue, b
     assert learning_page(user=bob, limit=3) == (everything[:3], 5)
     assert learning_page(user=bob, limit=None) == (everything, 5)
     assert learning_page(user=bob, limit=0) == ([], 0)  # no row carries the count
+
+
+def test_the_homes_workspace_rows_are_the_workspaces_visible(catalogue, bob, carol, starters):
+    """learning_list.workspace_rows (one plain statement) against the ORM selector."""
+    given_to_group = services.workspace_create(name="Given to starters", visibility="private")
+    given_to_bob = services.workspace_create(name="Given to Bob", visibility="private")
+    services.workspace_access_set(workspace=given_to_group, groups=[starters], users=[])
+    services.workspace_access_set(workspace=given_to_bob, groups=[], users=[bob])
+    join(bob, starters)
+
+    def rows(user) -> list[tuple]:
+        return [tuple(row) for row in workspace_rows(user_id=user.pk)]
+
+    def reference(user) -> list[tuple]:
+        return [(w.pk, w.name, w.visibility) for w in workspaces_visible(user=user)]
+
+    assert (
+        rows(bob)
+        == reference(bob)
+        == [
+            (given_to_bob.pk, "Given to Bob", "private"),
+            (given_to_group.pk, "Given to starters", "private"),
+            (catalogue.open_space.pk, "Welcome", "open"),
+        ]
+    )
+    assert rows(carol) == reference(carol) == [(catalogue.open_space.pk, "Welcome", "open")]
+    Membership.objects.filter(user=bob, group=starters).delete()  # he leaves the group
+    assert (
+        [r[1] for r in rows(bob)] == ["Given to Bob", "Welcome"] == [r[1] for r in reference(bob)]
+    )
