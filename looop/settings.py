@@ -348,6 +348,8 @@ PASSWORD_RESETS_PER_HOUR = env_int("LOOOP_PASSWORD_RESETS_PER_HOUR", 5)  # per a
 # Campaigns (docs/campaigns.md): provisioning changes re-evaluate audiences this many seconds
 # later, in one job per organisation; a sweep every minute catches anything missed.
 CAMPAIGNS_DEBOUNCE_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_SECONDS", 2)
+# While SCIM requests keep coming, that job waits for a pause, at most this long.
+CAMPAIGNS_DEBOUNCE_MAX_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_MAX_SECONDS", 30)
 CAMPAIGNS_SWEEP_CRON = env_str("LOOOP_CAMPAIGNS_SWEEP_CRON", "* * * * *")
 # How long a process trusts its answer to "does this organisation follow provisioning?"
 # (campaigns/interest.py), which every SCIM write asks.
