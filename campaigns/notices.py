@@ -96,8 +96,11 @@ def _send(claimed: Sequence[tuple[Share, User, str]], *, shared_by: str) -> int:
         return 0
     zone = clock.organisation_zone()
     receipts = _receipts([s for s, _, _ in claimed], [p.pk for _, p, _ in claimed])
-    emails = []
+    emails, urls = [], {}
     for share, person, kind in claimed:
+        target = (share.resource_id, share.pathway_id)
+        if target not in urls:  # one per item, not one per person
+            urls[target] = shared_item_url(share)
         title = str(share.resource or share.pathway)
         subject = {
             ShareNotice.Kind.NOTICE: f"{shared_by} shared “{title}” with you",
@@ -111,7 +114,7 @@ def _send(claimed: Sequence[tuple[Share, User, str]], *, shared_by: str) -> int:
         lines = [
             f"“{title}” was shared with you by {shared_by}.",
             f"Due: {due:%A %d %B %Y}." if due else "No due date.",
-            f"Open it: {shared_item_url(share)}",
+            f"Open it: {urls[target]}",
         ]
         emails.append(
             Outgoing(person=person, context={"subject": subject, "text": "\n\n".join(lines)})

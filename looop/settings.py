@@ -323,6 +323,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": max(1, JOBS_STALLED_SECONDS // 3),
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,
     "delete_jobs": env_str("LOOOP_JOBS_DELETE", "successful"),
+    # A job deferred for later (a debounced campaign tick, a retry) starts within this long
+    # of its time; procrastinate's default is 5 s. One cheap fetch per second per worker.
+    "fetch_job_polling_interval": 1.0,
 }
 MAIL_DIR = BASE_DIR / ".looop" / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
