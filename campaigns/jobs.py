@@ -49,7 +49,9 @@ def _waited_enough() -> bool:
     return now - held_since >= settings.CAMPAIGNS_DEBOUNCE_MAX_SECONDS
 
 
-@organisation_task(name="campaigns.tick", retry=RetryStrategy(max_attempts=5, wait=2))
+# Ahead of other jobs (procrastinate runs higher priorities first): a tick queued behind a
+# campaign's hundreds of email batches would hold up the next people's enrolment.
+@organisation_task(name="campaigns.tick", retry=RetryStrategy(max_attempts=5, wait=2), priority=10)
 def tick(*, reminders: bool = False) -> dict[str, Any]:
     # Debounced: while Entra is still sending, the tick waits (up to the maximum wait) for
     # a pause. The work of a burst is then done once, set-based, after it, instead of a

@@ -117,13 +117,13 @@ def test_campaign_emails_go_out_in_batch_jobs_of_at_most_50(in_acme, sales_pathw
     assert {i for b in batches for i in b["email_ids"]} == queued
 
 
-def _todo_ticks() -> list[str]:
+def _todo_ticks() -> list[tuple[str, int]]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT queueing_lock FROM procrastinate_jobs"
+            "SELECT queueing_lock, priority FROM procrastinate_jobs"
             " WHERE task_name = 'campaigns.tick' AND status = 'todo'"
         )
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def _scim_request(at: datetime) -> None:
@@ -145,7 +145,8 @@ def test_the_tick_waits_while_provisioning_goes_on_at_most_the_maximum(acme, set
         _scim_request(timezone.now())
     assert jobs.tick(organisation="acme") == {"held": True}
     with schema_context("acme"):
-        assert _todo_ticks() == ["campaigns.tick:acme"]  # it comes back in 2 s
+        # It comes back in 2 s, ahead of email jobs (priority 0).
+        assert _todo_ticks() == [("campaigns.tick:acme", 10)]
         assert not Enrolment.objects.exists()
         # Still provisioning, but held for longer than the maximum: it runs.
         cache.set("campaigns.tick.held_since", timezone.now().timestamp() - 31)
