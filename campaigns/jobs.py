@@ -3,7 +3,9 @@
 A tick re-evaluates every started campaign's audience, runs the steps that are due, and
 queues share notices. Provisioning changes defer it CAMPAIGNS_DEBOUNCE_SECONDS later under
 a queueing lock per organisation, so a burst of SCIM requests makes one tick, and the SCIM
-request only inserts (or finds) that job row. The sweep defers a tick for every
+request only inserts (or finds) that job row. A tick that starts while SCIM requests are
+still arriving holds itself for another period, for at most CAMPAIGNS_DEBOUNCE_MAX_SECONDS
+in all: a burst's work is done once, after it. The sweep defers a tick for every
 organisation each minute: steps falling due with time, and any change whose tick had
 already started when it committed.
 """
