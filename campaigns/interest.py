@@ -13,21 +13,32 @@ from django.db import connection
 from campaigns.models import Campaign
 from learning.models import Share
 
-_known: dict[str, tuple[float, bool]] = {}  # schema -> (when read, interested)
+# schema -> (when read, a campaign is started, a group share exists)
+_known: dict[str, tuple[float, bool, bool]] = {}
 
 
-def organisation_interested() -> bool:
+def _read() -> tuple[float, bool, bool]:
     schema = connection.schema_name
     now = time.monotonic()
     known = _known.get(schema)
     if known is not None and now - known[0] < settings.CAMPAIGNS_INTEREST_SECONDS:
-        return known[1]
-    interested = (
-        Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()
-        or Share.objects.filter(group__isnull=False).exists()
+        return known
+    known = _known[schema] = (
+        now,
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists(),
+        Share.objects.filter(group__isnull=False).exists(),
     )
-    _known[schema] = (now, interested)
-    return interested
+    return known
+
+
+def organisation_interested() -> bool:
+    _, campaigns, group_shares = _read()
+    return campaigns or group_shares
+
+
+def campaigns_started() -> bool:
+    """A started or paused campaign here (the kept answer): every change may move people."""
+    return _read()[1]
 
 
 def interest_forget() -> None:

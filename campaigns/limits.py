@@ -10,3 +10,4 @@ BODY_MAX = 10_000
 REMIND_DAYS_MAX = 90
 PREVIEW_PEOPLE = 20
 RUN_BATCH = 200  # people per transaction when a step runs
+DUE_READ_MAX = 10_000  # people read as due at once per step, then run RUN_BATCH at a time

@@ -177,17 +177,28 @@ def _defer_run() -> None:
 
 # --- enrolment -------------------------------------------------------------------------
 
+# Each statement also writes its joins or leaves to the timeline (Event), in the same
+# statement: no row comes back to Python, whatever the audience's size.
 _JOIN = """
-INSERT INTO {enrolment} (campaign_id, user_id, joined_at, left_at)
-SELECT %s, matching.id, %s, NULL FROM ({matching}) matching
-ON CONFLICT (campaign_id, user_id) DO UPDATE SET joined_at = EXCLUDED.joined_at, left_at = NULL
-    WHERE {enrolment}.left_at IS NOT NULL
-RETURNING user_id
+WITH joined AS (
+    INSERT INTO {enrolment} (campaign_id, user_id, joined_at, left_at)
+    SELECT %s, matching.id, %s, NULL FROM ({matching}) matching
+    ON CONFLICT (campaign_id, user_id) DO UPDATE
+        SET joined_at = EXCLUDED.joined_at, left_at = NULL
+        WHERE {enrolment}.left_at IS NOT NULL
+    RETURNING user_id
+)
+INSERT INTO {event} (campaign_id, user_id, kind, at)
+SELECT %s, user_id, 'joined', %s FROM joined
 """
 _LEAVE = """
-UPDATE {enrolment} SET left_at = %s
-WHERE campaign_id = %s AND left_at IS NULL AND user_id NOT IN ({matching})
-RETURNING user_id
+WITH left_now AS (
+    UPDATE {enrolment} SET left_at = %s
+    WHERE campaign_id = %s AND left_at IS NULL AND user_id NOT IN ({matching})
+    RETURNING user_id
+)
+INSERT INTO {event} (campaign_id, user_id, kind, at)
+SELECT %s, user_id, 'left', %s FROM left_now
 """
 
 
@@ -199,23 +210,18 @@ def enrolments_evaluate(*, campaign: Campaign) -> tuple[int, int]:
     with transaction.atomic():
         Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
         matching, params = audience_people(campaign.audience).values("id").query.sql_with_params()
-        table = connection.ops.quote_name(Enrolment._meta.db_table)
+        tables = {
+            "enrolment": connection.ops.quote_name(Enrolment._meta.db_table),
+            "event": connection.ops.quote_name(Event._meta.db_table),
+            "matching": matching,
+        }
         now = clock.now()
         with connection.cursor() as cursor:
-            cursor.execute(
-                _JOIN.format(enrolment=table, matching=matching), [campaign.pk, now, *params]
-            )
-            joined = [row[0] for row in cursor.fetchall()]
-            cursor.execute(
-                _LEAVE.format(enrolment=table, matching=matching), [now, campaign.pk, *params]
-            )
-            left = [row[0] for row in cursor.fetchall()]
-        events = [
-            Event(campaign=campaign, user_id=u, kind=Event.Kind.JOINED, at=now) for u in joined
-        ]
-        events += [Event(campaign=campaign, user_id=u, kind=Event.Kind.LEFT, at=now) for u in left]
-        Event.objects.bulk_create(events, batch_size=1000)
-    return len(joined), len(left)
+            cursor.execute(_JOIN.format(**tables), [campaign.pk, now, *params, campaign.pk, now])
+            joined = cursor.rowcount
+            cursor.execute(_LEAVE.format(**tables), [now, campaign.pk, *params, campaign.pk, now])
+            left = cursor.rowcount
+    return joined, left
 
 
 def campaigns_evaluate_all() -> tuple[int, int]:

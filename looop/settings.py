@@ -323,6 +323,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": max(1, JOBS_STALLED_SECONDS // 3),
     "stalled_worker_timeout": JOBS_STALLED_SECONDS,
     "delete_jobs": env_str("LOOOP_JOBS_DELETE", "successful"),
+    # A job deferred for later (a debounced campaign tick, a retry) starts within this long
+    # of its time; procrastinate's default is 5 s. One cheap fetch per second per worker.
+    "fetch_job_polling_interval": 1.0,
 }
 MAIL_DIR = BASE_DIR / ".looop" / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -348,6 +351,8 @@ PASSWORD_RESETS_PER_HOUR = env_int("LOOOP_PASSWORD_RESETS_PER_HOUR", 5)  # per a
 # Campaigns (docs/campaigns.md): provisioning changes re-evaluate audiences this many seconds
 # later, in one job per organisation; a sweep every minute catches anything missed.
 CAMPAIGNS_DEBOUNCE_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_SECONDS", 2)
+# While SCIM requests keep coming, that job waits for a pause, at most this long.
+CAMPAIGNS_DEBOUNCE_MAX_SECONDS = env_int("LOOOP_CAMPAIGNS_DEBOUNCE_MAX_SECONDS", 30)
 CAMPAIGNS_SWEEP_CRON = env_str("LOOOP_CAMPAIGNS_SWEEP_CRON", "* * * * *")
 # How long a process trusts its answer to "does this organisation follow provisioning?"
 # (campaigns/interest.py), which every SCIM write asks.

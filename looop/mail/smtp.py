@@ -12,6 +12,8 @@ out and no answer came back.
 import contextlib
 import re
 import smtplib
+import socket
+import time
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpBackend
@@ -20,14 +22,31 @@ from django.core.mail.message import sanitize_address
 _LINE_START_DOT = re.compile(rb"(?m)^\.")
 
 
+# A connection used this recently is taken to be still open, without a NOOP round trip:
+# servers close idle connections after minutes (RFC 5321 §4.5.3.2.7 suggests 5), not seconds.
+_FRESH_SECONDS = 2.0
+
+
 class EmailBackend(DjangoSmtpBackend):
     """The connection stays open between messages; `send_messages` works as Django's."""
+
+    _used_at = 0.0
+
+    def open(self) -> bool | None:
+        opened = super().open()
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            # The end of DATA (".") is a small write after the message's: with Nagle's
+            # algorithm on, it waits for the server's delayed ACK of the message, about
+            # 40 ms on loopback, a message (docs/performance.md, Campaigns).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return opened
 
     def data_begin(self, message: EmailMessage) -> str:
         """MAIL, RCPT, DATA and the message itself, all but its end; returns the Message-ID."""
         if self.connection is None:
             self.open()
-        else:
+        elif time.monotonic() - self._used_at > _FRESH_SECONDS:
             try:
                 self.connection.noop()
             except Exception:  # the server hung up while we were idle
@@ -66,6 +85,7 @@ class EmailBackend(DjangoSmtpBackend):
             raise NoReply(f"no reply after the message ({exc or exc.__class__.__name__})") from exc
         if code != 250:
             raise _refused("end of DATA", code, reply)
+        self._used_at = time.monotonic()
 
     def abandon(self) -> None:
         """Drop the connection mid-message: the server discards what it has of it."""

@@ -1,11 +1,12 @@
 """Share notices (one per person who receives a share, joiners included) and reminders
 (N days before the due date, and overdue), each at most once per person."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from accounts.actors import SYSTEM
+from accounts.models import Membership, User
 from accounts.services import group_members_add
 from campaigns.models import ShareNotice
 from campaigns.notices import notices_sweep, reminders_sweep, share_reminders_set
@@ -74,3 +75,32 @@ def test_reminders_before_the_due_date_and_when_overdue_once_each(in_acme):
         "Reminder: “Safety” is overdue",
     ]
     assert subjects("fin@acme.test") == []  # finished: no reminders
+
+
+def test_group_share_reminders_count_from_each_members_joining(in_acme, sales_group):
+    bob, cy, off = person("bob@acme.test"), person("cy@acme.test"), person("off@acme.test")
+    group_members_add(group=sales_group, user_ids=[bob.pk, cy.pk, off.pk], actor=SYSTEM)
+    share = share_create(target=published("Safety"), group=sales_group, due="after", due_days=10)
+    share_reminders_set(share=share, days_before=3, when_overdue=False)
+    Membership.objects.filter(group=sales_group, user=cy).update(
+        created=share.created + timedelta(days=4)
+    )
+    User.objects.filter(pk=off.pk).update(active=False)  # no reminder for the deactivated
+    day_0 = share.created.astimezone(UTC).date()
+
+    def on(day: int) -> datetime:
+        return datetime.combine(day_0 + timedelta(days=day), time(12), tzinfo=UTC)
+
+    assert reminders_sweep(now=on(6)) == 0
+    assert reminders_sweep(now=on(7)) == 1  # bob: due on day 10
+    assert reminders_sweep(now=on(10)) == 0
+    assert reminders_sweep(now=on(11)) == 1  # cy joined on day 4: due on day 14
+    assert reminders_sweep(now=on(30)) == 0  # no overdue reminder set; each once
+    assert (
+        subjects("bob@acme.test") == subjects("cy@acme.test") == ["Reminder: “Safety” is due soon"]
+    )
+    assert subjects("off@acme.test") == []
+    assert sorted(ShareNotice.objects.filter(share=share).values_list("kind", flat=True)) == [
+        "before_due",
+        "before_due",
+    ]
