@@ -201,43 +201,46 @@ def share_reminders_set(*, share: Share, days_before: int | None, when_overdue: 
 # recipients who have not finished the item, claimed in one statement: the ShareNotice row
 # (unique per share, person and kind) is inserted here, so each is sent at most once.
 _REMINDERS_CLAIM = f"""
-WITH recipients AS (
-    SELECT s.id AS share_id, r.user_id, rem.days_before, rem.when_overdue,
-        CASE
-            WHEN s.due = 'fixed' THEN s.due_date
-            WHEN s.due = 'after' AND s.due_days > 0
-                THEN (r.received AT TIME ZONE %(zone)s)::date + s.due_days
-        END AS due_on,
-        s.resource_id, s.pathway_id
+WITH reminded AS MATERIALIZED (
+    SELECT s.id AS share_id, s.user_id, s.group_id, s.created, s.due, s.due_date, s.due_days,
+        s.resource_id, s.pathway_id, rem.days_before, rem.when_overdue
     FROM {ShareReminders._meta.db_table} rem
     JOIN {Share._meta.db_table} s ON s.id = rem.share_id AND s.due <> 'none'
-    CROSS JOIN LATERAL (
-        SELECT s.user_id, s.created AS received WHERE s.user_id IS NOT NULL
-        UNION ALL
-        SELECT m.user_id, greatest(m.created, s.created) FROM {Membership._meta.db_table} m
-        WHERE m.group_id = s.group_id
-    ) r
-    JOIN {User._meta.db_table} u ON u.id = r.user_id AND u.active AND u.deleted_at IS NULL
+), recipients AS (
+    SELECT x.*, x.user_id AS person, x.created AS received FROM reminded x
+    WHERE x.user_id IS NOT NULL
+    UNION ALL
+    SELECT x.*, m.user_id, greatest(m.created, x.created) FROM reminded x
+    JOIN {Membership._meta.db_table} m ON m.group_id = x.group_id
 ), due AS (
-    SELECT share_id, user_id, resource_id, pathway_id,
+    SELECT r.share_id, r.person, r.resource_id, r.pathway_id, r.days_before, r.when_overdue,
+        CASE
+            WHEN r.due = 'fixed' THEN r.due_date
+            WHEN r.due = 'after' AND r.due_days > 0
+                THEN (r.received AT TIME ZONE %(zone)s)::date + r.due_days
+        END AS due_on
+    FROM recipients r
+    JOIN {User._meta.db_table} u ON u.id = r.person AND u.active AND u.deleted_at IS NULL
+), kinds AS (
+    SELECT share_id, person, resource_id, pathway_id,
         CASE
             WHEN when_overdue AND %(today)s > due_on THEN 'overdue'
             WHEN days_before > 0 AND %(today)s >= due_on - days_before THEN 'before_due'
         END AS kind
-    FROM recipients
+    FROM due
 )
 INSERT INTO {ShareNotice._meta.db_table} (share_id, user_id, kind, at)
-SELECT d.share_id, d.user_id, d.kind, %(now)s FROM due d
+SELECT d.share_id, d.person, d.kind, %(now)s FROM kinds d
 WHERE d.kind IS NOT NULL AND NOT (
     CASE WHEN d.resource_id IS NOT NULL THEN EXISTS (
         SELECT 1 FROM {Progress._meta.db_table} p
-        WHERE p.user_id = d.user_id AND p.resource_id = d.resource_id
+        WHERE p.user_id = d.person AND p.resource_id = d.resource_id
             AND p.completed_at IS NOT NULL
     ) ELSE NOT EXISTS (
         SELECT 1 FROM {PathwayStep._meta.db_table} ps
         WHERE ps.pathway_id = d.pathway_id AND NOT EXISTS (
             SELECT 1 FROM {Progress._meta.db_table} p
-            WHERE p.user_id = d.user_id AND p.resource_id = ps.resource_id
+            WHERE p.user_id = d.person AND p.resource_id = ps.resource_id
                 AND p.completed_at IS NOT NULL
         )
     ) END
@@ -251,6 +254,8 @@ RETURNING share_id, user_id, kind
 def reminders_sweep(*, now: datetime | None = None) -> int:
     """Reminders that fell due today or earlier (organisation's days), at most once each:
     claimed in one statement, then their emails queued together."""
+    if not ShareReminders.objects.exists():
+        return 0  # the sweep asks every organisation each minute; most have none
     now = now or clock.now()
     zone = clock.organisation_zone()
     today = now.astimezone(zone).date()

@@ -30,9 +30,13 @@ def _links(record: OutgoingEmail, slug: str, person: User | None) -> dict[str, s
     return links
 
 
-def email_build(record: OutgoingEmail, *, organisation: str) -> EmailMultiAlternatives:
-    org = Organisation.objects.get(schema_name=organisation)
-    person = User.objects.filter(pk=record.to_user_id).first() if record.to_user_id else None
+def email_build(
+    record: OutgoingEmail, *, organisation: str, org: Organisation | None = None
+) -> EmailMultiAlternatives:
+    """The message of `record`; `org`, if given, is the organisation already read (a batch
+    of messages reads it once)."""
+    org = org or Organisation.objects.get(schema_name=organisation)
+    person = record.to_user if record.to_user_id else None  # select_related by the sender
     context: dict[str, Any] = {
         **record.context,
         **_links(record, organisation, person),

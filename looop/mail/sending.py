@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from procrastinate import RetryStrategy
 
+from accounts.models import Organisation
 from looop.jobs.tenancy import organisation_defer, organisation_task
 from looop.mail.models import OutgoingEmail
 from looop.mail.rendering import email_build
@@ -119,11 +120,12 @@ def email_send_batch(*, email_ids: list[str]) -> dict[str, int]:
     again after its worker died finds the messages it sent marked sent, and sends again
     only the one it held (with the same Message-ID, noted as uncertain)."""
     outcome = {"sent": 0, "skipped": 0, "retried": 0}
+    org = Organisation.objects.get(schema_name=connection.schema_name)
     for email_id in email_ids[:BATCH_MAX]:
         claim: uuid.UUID | None = None
         try:
             claim = _claim(email_id)
-            if claim is None or _send_claimed(email_id, claim) != "sent":
+            if claim is None or _send_claimed(email_id, claim, org) != "sent":
                 outcome["skipped"] += 1
                 continue
             outcome["sent"] += 1
@@ -161,14 +163,20 @@ def _claim(email_id: str) -> uuid.UUID | None:
     return claim
 
 
-def _send_claimed(email_id: str, claim: uuid.UUID) -> str:
+def _send_claimed(email_id: str, claim: uuid.UUID, org: Organisation | None = None) -> str:
     """Step 2: send while holding the row, then mark it sent in the same transaction."""
     sent = {"status": OutgoingEmail.Status.SENT, "sent_at": timezone.now()}
     with transaction.atomic():
-        record = OutgoingEmail.objects.select_for_update().filter(pk=email_id, claim=claim).first()
+        # The person comes with the row (only the email's row is locked).
+        record = (
+            OutgoingEmail.objects.select_for_update(of=("self",))
+            .select_related("to_user")
+            .filter(pk=email_id, claim=claim)
+            .first()
+        )
         if record is None or record.sent_at is not None:
             return "taken over"  # another attempt claimed it since (and holds or sent it)
-        message = email_build(record, organisation=connection.schema_name)
+        message = email_build(record, organisation=connection.schema_name, org=org)
         backend = _backend()
         if not isinstance(backend, EmailBackend):  # the file backend: one file per email
             _drop_backend()
