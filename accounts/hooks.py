@@ -9,10 +9,11 @@ whether a person may sign in. `accounts` never imports them; they subscribe here
     def on_people_changed(change: hooks.Change) -> None:
         if isinstance(change, hooks.MembershipChanged): ...
 
-A subscriber may say when it cares (`subscribe(..., interested=...)`, a cheap check such
-as "does this organisation have a running campaign?"). While no subscriber cares, an
-action that is one statement opens no transaction and tells nobody: SCIM's busiest writes
-keep their single round trip. A change made while interest appears mid-action is not
+A subscriber may say when it cares (`subscribe(..., interested=...)`, a cheap check given
+the kind of change, such as "does this organisation have a running campaign, or, for
+members added, a group share?"). While no subscriber cares, an action that is one
+statement opens no transaction and tells nobody: SCIM's busiest writes keep their single
+round trip. A change made while interest appears mid-action is not
 reported; a subscriber with an `interested` check must catch up by itself (campaigns
 sweep every minute).
 
@@ -31,7 +32,7 @@ What is reported:
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -66,15 +67,17 @@ class AttributesChanged:
 
 Change = MembershipChanged | AccessChanged | AttributesChanged
 Subscriber = Callable[[Change], None]
-Interest = Callable[[], bool]
+# What an action may report, for `interested` to answer before the change is made.
+Kind = Literal["members_added", "members_removed", "access", "attributes"]
+Interest = Callable[[Kind], bool]
 
 _subscribers: dict[Subscriber, Interest | None] = {}
 
 
 def subscribe(subscriber: Subscriber | None = None, *, interested: Interest | None = None) -> Any:
     """Register `subscriber` (usable as a decorator, with or without `interested`),
-    typically in an app's `ready()`. `interested()`, if given, is asked before each change
-    in the current organisation; it must be cheap (cached), as SCIM writes ask it."""
+    typically in an app's `ready()`. `interested(kind)`, if given, is asked before each
+    change in the current organisation; it must be cheap (cached), as SCIM writes ask it."""
 
     def register(function: Subscriber) -> Subscriber:
         _subscribers[function] = interested
@@ -87,25 +90,34 @@ def unsubscribe(subscriber: Subscriber) -> None:
     _subscribers.pop(subscriber, None)
 
 
-def _listening() -> list[tuple[Subscriber, bool]]:
-    """(subscriber, whether it may be skipped outside a transaction) for those that care."""
+def _listening(kinds: Iterable[Kind]) -> list[tuple[Subscriber, bool]]:
+    """(subscriber, whether it may be skipped outside a transaction) for those that care
+    about any of `kinds`."""
+    kinds = tuple(kinds)
     return [
         (function, interested is not None)
         for function, interested in list(_subscribers.items())
-        if interested is None or interested()
+        if interested is None or any(interested(kind) for kind in kinds)
     ]
 
 
-def transaction_for_hooks() -> AbstractContextManager[Any]:
-    """The transaction an action's change and its subscribers share. While nobody listens,
-    a change that is one statement is atomic by itself and needs none (no BEGIN and COMMIT
-    round trips on SCIM's busiest writes)."""
-    return transaction.atomic() if _listening() else nullcontext()
+def kinds_of(change: Change) -> tuple[Kind, ...]:
+    if isinstance(change, MembershipChanged):
+        added: tuple[Kind, ...] = ("members_added",) if change.added else ()
+        return added + (("members_removed",) if change.removed else ())
+    return ("access",) if isinstance(change, AccessChanged) else ("attributes",)
+
+
+def transaction_for_hooks(*kinds: Kind) -> AbstractContextManager[Any]:
+    """The transaction an action's change and its subscribers share; `kinds`, what it may
+    report. While nobody listens for those, a change that is one statement is atomic by
+    itself and needs none (no BEGIN and COMMIT round trips on SCIM's busiest writes)."""
+    return transaction.atomic() if _listening(kinds) else nullcontext()
 
 
 def notify(change: Change) -> None:
     """Tell every subscriber that listens, inside the caller's transaction."""
-    listening = _listening()
+    listening = _listening(kinds_of(change))
     if not listening:
         return
     if not connection.in_atomic_block:

@@ -10,6 +10,7 @@ import time
 from django.conf import settings
 from django.db import connection
 
+from accounts.hooks import Kind
 from campaigns.models import Campaign
 from learning.models import Share
 
@@ -31,9 +32,11 @@ def _read() -> tuple[float, bool, bool]:
     return known
 
 
-def organisation_interested() -> bool:
+def organisation_interested(kind: Kind) -> bool:
+    """A started campaign follows every change; a group share only people joining it (their
+    share notice). Elsewhere SCIM's writes keep their single statement."""
     _, campaigns, group_shares = _read()
-    return campaigns or group_shares
+    return campaigns or (group_shares and kind == "members_added")
 
 
 def campaigns_started() -> bool:

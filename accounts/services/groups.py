@@ -136,7 +136,8 @@ def group_members_change(
     """Members removed and added with the group locked, in one round trip (Entra's member
     PATCHes); the group's id and version, or None if there is no such group. With
     `versions`, only if the group is at one of them (else VersionMismatch)."""
-    with hooks.transaction_for_hooks():
+    kinds: list[hooks.Kind] = ["members_added"] if add else []
+    with hooks.transaction_for_hooks(*kinds, *(["members_removed"] if remove else [])):
         result = members_change_locked(
             group_id=group_id, add=add, remove=remove, versions=versions, actor=actor
         )

@@ -98,7 +98,7 @@ def user_create(
         user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
     detail = {"user_name": user.user_name, "role": user.role}
     audit = audit_values(actor=actor, action="user.create", target=str(user.pk), detail=detail)
-    with hooks.transaction_for_hooks():
+    with hooks.transaction_for_hooks("attributes"):
         try:
             with statement_savepoint():
                 # One statement: the row and its audit entry (accounts.services.audit).
@@ -174,7 +174,9 @@ def user_update(*, user: User, changes: Mapping[str, Any], actor: Actor) -> bool
     _console_rules(user=user, changes=changes, actor=actor)
     activation = _activation(user.active, changes["active"]) if "active" in changes else None
     if not user.is_admin:
-        with hooks.transaction_for_hooks():
+        kinds: list[hooks.Kind] = ["access"] if activation else []
+        kinds += ["attributes"] if set(changes) - {"active"} else []
+        with hooks.transaction_for_hooks(*kinds):
             return _write(user=user, changes=changes, actor=actor, activation=activation)
     with transaction.atomic():
         admins_lock()
