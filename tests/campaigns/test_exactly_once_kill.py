@@ -1,11 +1,15 @@
 """Exactly once under faults: two workers run a day-0 batch of 2,000 people, and one is
-killed with SIGKILL in the middle of it. Every person gets one share and one email."""
+killed with SIGKILL in the middle of it. Every step runs once per person: one share, one
+notice and one Welcome email record each. Over SMTP nothing is lost; a message the victim was
+sending when it died may arrive twice, with the same Message-ID (looop/mail/sending.py: no
+sender can know whether the server kept it), so the receiver can drop the copy."""
 
 import time
 from collections import Counter
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
@@ -21,6 +25,12 @@ from tests.conftest import test_database_url as database_url
 from tests.jobs.mail_support import worker_start, worker_stop
 
 PEOPLE = 2000
+
+
+def _unique(mailbox) -> set[str]:
+    return {r.message_id for r in mailbox.received}
+
+
 WORKER_ENV = {"LOOOP_CAMPAIGNS_SWEEP_CRON": "* * * * * */2"}
 
 
@@ -93,7 +103,7 @@ def test_a_killed_worker_never_doubles_or_loses_a_step(
         victim.wait(10)
         killed_at = time.monotonic()
         deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and len(mailbox.received) < 2 * PEOPLE:
+        while time.monotonic() < deadline and len(_unique(mailbox)) < 2 * PEOPLE:
             time.sleep(5)
             print(f"{time.monotonic() - started:.0f} s: {len(mailbox.received)} emails", flush=True)
         finished = time.monotonic()
@@ -112,13 +122,17 @@ def test_a_killed_worker_never_doubles_or_loses_a_step(
         assert ShareNotice.objects.filter(kind="notice").count() == PEOPLE
         emails = Counter(OutgoingEmail.objects.values_list("to_address", flat=True))
         assert len(emails) == PEOPLE and set(emails.values()) == {2}  # the notice and Welcome
-    delivered = [r.message_id for r in mailbox.received]
-    assert len(delivered) == len(set(delivered)), "a message was delivered twice"
-    by_person = Counter(r.recipients[0] for r in mailbox.received)
-    assert max(by_person.values()) <= 2
-    # looop/mail/sending.py may lose a message the victim held mid-send (never doubles it).
-    lost = 2 * PEOPLE - len(delivered)
-    assert lost <= 4, f"{lost} messages lost"
+        assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+        expected = {
+            f"<{pk}@{settings.BASE_DOMAIN}>"
+            for pk in OutgoingEmail.objects.values_list("pk", flat=True)
+        }
+    delivered = Counter(r.message_id for r in mailbox.received)
+    assert set(delivered) == expected, f"{len(expected - set(delivered))} messages lost"
+    # Only what the victim was sending at the kill may come twice: one message per job it
+    # held (a batch job sends its messages one after another), at most its concurrency.
+    twice = {message_id: n for message_id, n in delivered.items() if n > 1}
+    assert set(twice.values()) <= {2} and len(twice) <= 8, twice
     from bench.cpu import calibration_ms
 
     print(
@@ -126,5 +140,6 @@ def test_a_killed_worker_never_doubles_or_loses_a_step(
         f"\ncampaign day 0 for {PEOPLE} people (share + email each) with a SIGKILL:"
         f" {executions_at_kill} step runs done at the kill, all {2 * PEOPLE} step runs and"
         f" {len(delivered)} emails delivered {finished - started:.1f} s after the start"
-        f" ({finished - killed_at:.1f} s after the kill), {lost} lost, 0 doubled"
+        f" ({finished - killed_at:.1f} s after the kill), 0 lost,"
+        f" {len(twice)} delivered twice (same Message-ID)"
     )
