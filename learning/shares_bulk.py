@@ -15,9 +15,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from learning import limits
 from learning.models import Pathway, Resource, Share
-from learning.services import LearningRefused
+from learning.services.sharing import share_checked
 
 _UPSERT = """
 INSERT INTO {share} (id, {column}, user_id, group_id, due, due_date, due_days, created)
@@ -39,20 +38,7 @@ def shares_create_for_people(
 ) -> dict[Any, tuple[uuid.UUID, datetime]]:
     """Share `target` with each of `user_ids` (live people the caller chose); returns
     {user id: (share id, created)}. Runs in the caller's transaction."""
-    if isinstance(target, Resource) and not target.is_published:
-        raise LearningRefused("Publish the resource before sharing it.")
-    if due == Share.Due.FIXED:
-        if due_date is None:
-            raise LearningRefused("Give the due date.")
-        due_days = None
-    elif due == Share.Due.AFTER:
-        if due_days is None or not 1 <= due_days <= limits.DUE_DAYS_MAX:
-            raise LearningRefused(f"Days after receipt is from 1 to {limits.DUE_DAYS_MAX}.")
-        due_date = None
-    elif due == Share.Due.NONE:
-        due_date = due_days = None
-    else:
-        raise LearningRefused("The due date is none, fixed or days after receipt.")
+    due_date, due_days = share_checked(target=target, due=due, due_date=due_date, due_days=due_days)
     if not user_ids:
         return {}
     column = "resource_id" if isinstance(target, Resource) else "pathway_id"

@@ -10,20 +10,11 @@ from learning.models import Pathway, Resource, Share
 from learning.services.inputs import LearningRefused
 
 
-def share_create(
-    *,
-    target: Resource | Pathway,
-    group: Group | None = None,
-    user: User | None = None,
-    due: str = Share.Due.NONE,
-    due_date: date | None = None,
-    due_days: int | None = None,
-) -> Share:
-    """Share with one group or one person; sharing again with them replaces the due date.
-
-    One row whatever the group's size: its members receive it through their membership."""
-    if (group is None) == (user is None):
-        raise LearningRefused("Share with one group or one person.")
+def share_checked(
+    *, target: Resource | Pathway, due: str, due_date: date | None, due_days: int | None
+) -> tuple[date | None, int | None]:
+    """The sharing rules, for one share or many: a resource must be published, and the due
+    date is none, fixed or N days after receipt. Returns (due_date, due_days) as stored."""
     if isinstance(target, Resource) and not target.is_published:
         raise LearningRefused("Publish the resource before sharing it.")
     if due == Share.Due.FIXED:
@@ -38,6 +29,24 @@ def share_create(
         due_date = due_days = None
     else:
         raise LearningRefused("The due date is none, fixed or days after receipt.")
+    return due_date, due_days
+
+
+def share_create(
+    *,
+    target: Resource | Pathway,
+    group: Group | None = None,
+    user: User | None = None,
+    due: str = Share.Due.NONE,
+    due_date: date | None = None,
+    due_days: int | None = None,
+) -> Share:
+    """Share with one group or one person; sharing again with them replaces the due date.
+
+    One row whatever the group's size: its members receive it through their membership."""
+    if (group is None) == (user is None):
+        raise LearningRefused("Share with one group or one person.")
+    due_date, due_days = share_checked(target=target, due=due, due_date=due_date, due_days=due_days)
     key = {"resource": target} if isinstance(target, Resource) else {"pathway": target}
     key |= {"group": group} if group is not None else {"user": user}
     values = {"due": due, "due_date": due_date, "due_days": due_days}
