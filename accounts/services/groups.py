@@ -66,7 +66,7 @@ def group_create(
     with statement_savepoint() if not members else transaction.atomic():
         row_insert(group, also=(AUDIT_INSERT.format(source="written"), audit))
         added = members_insert(group_id=group.pk, user_ids=members)
-        members_audit(actor=actor, group_id=group.pk, added=added, removed=[])
+        members_audit(actor=actor, group=group, added=added, removed=[])
         _notify(group.pk, added, [], actor)
     return group
 
@@ -104,7 +104,7 @@ def group_update(
     row_update(group, [*changed, "version", "last_modified"])
     if changed:
         _audit(actor, "group.update", group, changed=sorted(changed))
-    members_audit(actor=actor, group_id=group.pk, added=added, removed=removed)
+    members_audit(actor=actor, group=group, added=added, removed=removed)
     _notify(group.pk, added, removed, actor)
     return group
 
@@ -152,7 +152,7 @@ def group_members_change(
 def group_delete(*, group: Group, actor: Actor) -> None:
     """Delete the group; its members are reported as removed."""
     removed = members_clear(group_id=group.pk)
-    members_audit(actor=actor, group_id=group.pk, added=[], removed=removed)
+    members_audit(actor=actor, group=group, added=[], removed=removed)
     Group.objects.filter(pk=group.pk).delete()
     _audit(actor, "group.delete", group)
     _notify(group.pk, [], removed, actor)

@@ -143,7 +143,8 @@ _CHANGE = (
     + _WANTED
     + """,
 current AS (
-    SELECT version, (%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[])) AS ok
+    SELECT version, display_name,
+           (%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[])) AS ok
     FROM {group} WHERE id = %(group)s
 ),
 go AS (
@@ -168,7 +169,12 @@ SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM valid), (SELECT ok F
     + _IDS.format("inserted")
     + ", "
     + _IDS.format("removed")
-).format(**TABLES, audit=MEMBERS_AUDIT.format(added="inserted", removed="removed"))
+).format(
+    **TABLES,
+    audit=MEMBERS_AUDIT.format(
+        added="inserted", removed="removed", display_name="(SELECT display_name FROM current)"
+    ),
+)
 
 
 class VersionMismatch(Exception):
