@@ -73,7 +73,7 @@ _CLEAR = (
 # wait for the deletion's row lock. A lock key rather than row locks: its cost does not grow
 # with the number of members, and no query plan is involved. Second key: hashtext(schema).
 MEMBER_ADDS_LOCK = 0x4D42_0000
-_ADDS_SHARE = "SELECT pg_advisory_xact_lock_shared(%(adds_lock)s, hashtext(%(schema)s));\n"
+_ADDS_SHARE = "SELECT pg_advisory_xact_lock_shared(%(adds_lock)s, hashtext(%(schema)s))"
 
 
 def _adds_lock_params() -> dict[str, Any]:
@@ -108,7 +108,8 @@ def members_insert(*, group_id: uuid.UUID, user_ids: Sequence[str]) -> list[uuid
     if not user_ids:
         return []
     params = {"add": list(user_ids), "group": group_id, "now": timezone.now()}
-    row = statements_execute(_ADDS_SHARE + _ADD, {**params, **_adds_lock_params()})
+    params = {**params, **_adds_lock_params()}
+    row = statements_execute([(_ADDS_SHARE, params), (_ADD, params)])
     assert row is not None
     wanted, valid, inserted = row
     valid_check(wanted, valid)
@@ -132,14 +133,15 @@ def members_clear(*, group_id: uuid.UUID) -> list[uuid.UUID]:
     return removed
 
 
-# Member adds and removals, in one message: the adds lock shared (when adding), the
+# Member adds and removals, in one round trip: the adds lock shared (when adding), the
 # group row locked, then members removed and added (only if the group is at one of
 # `versions`, when given, and every added id is a live user) and the version bumped if
 # anything changed. The last statement sees every member committed by the requests that
 # held the group's lock before (looop/db/one_message.py); all its parts read the group as it
 # was before the bump.
+_LOCK = "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE".format(**TABLES)
 _CHANGE = (
-    "SELECT 1 FROM {group} WHERE id = %(group)s FOR NO KEY UPDATE;\nWITH"
+    "WITH"
     + _WANTED
     + """,
 current AS (
@@ -202,7 +204,8 @@ def members_change_locked(
         **_adds_lock_params(),
     }
     # Only adds need the lock that keeps them out of a deletion (removals cannot orphan).
-    row = statements_execute(_ADDS_SHARE + _CHANGE if add else _CHANGE, params)
+    statements = [(_ADDS_SHARE, params)] if add else []
+    row = statements_execute([*statements, (_LOCK, params), (_CHANGE, params)])
     if row is None or row[3] is None:
         return None
     wanted, valid, ok, version, added, removed = row

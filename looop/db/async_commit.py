@@ -19,16 +19,21 @@ def execute_returning(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     """Run `sql` (one statement) and return its first row.
 
     Outside a transaction it is sent as a single round trip: BEGIN, SET LOCAL, the
-    statement and COMMIT in one message. Inside one (an enclosing `atomic`) it simply
+    statement and COMMIT in one round trip. Inside one (an enclosing `atomic`) it simply
     runs in that transaction, which decides durability.
     """
     if connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
-    message = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
+    statements = [
+        ("BEGIN", None),
+        ("SET LOCAL synchronous_commit TO OFF", None),
+        (sql, params),
+        ("COMMIT", None),
+    ]
     try:
-        return statements_execute(message, params, result=2)
+        return statements_execute(statements, result=2)
     finally:
         session = connection.connection
         open_transaction = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
