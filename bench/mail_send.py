@@ -59,8 +59,12 @@ def queue(slug: str, count: int) -> list[list[str]]:
                         admin_password=None)  # fmt: skip
     with schema_context(slug), transaction.atomic():
         people = [
-            user_create(actor=SYSTEM, user_name=f"u{i}@contoso.com", email=f"u{i}@contoso.com",
-                        name_given=f"User{i}")  # fmt: skip
+            user_create(
+                actor=SYSTEM,
+                user_name=f"u{i}@contoso.com",
+                email=f"u{i}@contoso.com",
+                name_given=f"User{i}",
+            )  # fmt: skip
             for i in range(count)
         ]
         emails_queue(
