@@ -100,15 +100,6 @@ def test_members_cannot_see_failed_emails(acme):
 # --- Attempts that were cut off: never lost, sent again with the same Message-ID ---
 
 
-@pytest.fixture
-def smtp_settings(settings, smtp_server):
-    sending._drop_backend()  # a connection cached by an earlier test has other settings
-    settings.EMAIL_BACKEND = "looop.mail.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
-    yield settings
-    sending._drop_backend()
-
-
 def test_an_attempt_whose_worker_died_is_sent_again_and_noted(smtp_settings, mailbox, acme):
     with schema_context("acme"):
         record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
