@@ -25,8 +25,11 @@ def _queued(slug: str, count: int) -> list[str]:
     """`count` queued notices in `slug`, with no job (the test runs what it needs)."""
     with schema_context(slug):
         records = OutgoingEmail.objects.bulk_create(
-            OutgoingEmail(kind="notice", to_address=f"p{i}@{slug}.test",
-                          context={"subject": f"Hello {i}", "text": "Hi"})  # fmt: skip
+            OutgoingEmail(
+                kind="notice",
+                to_address=f"p{i}@{slug}.test",
+                context={"subject": f"Hello {i}", "text": "Hi"},
+            )
             for i in range(count)
         )
     return [str(r.pk) for r in records]
