@@ -8,7 +8,7 @@ Queues the emails as a campaign's email step does (`emails_queue`, one context p
 then runs their batch jobs one after another in this process, with no worker, and prints
 messages a second, the sender's CPU per message and the machine speed (bench/cpu.py).
 `--profile N` runs the sends under cProfile and prints the N functions with the most
-cumulative time.
+cumulative time (or `--sort tottime`: time in the function itself).
 """
 
 import argparse
@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--emails", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument("--sort", default="cumulative", help="cumulative or tottime")
     args = parser.parse_args()
     url = fresh_database("looop_bench_mail")
     port = free_port()
@@ -117,7 +118,7 @@ def main() -> None:
     )
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.profile)
         print(out.getvalue())
 
 
