@@ -15,6 +15,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def mailbox(smtp_server):
     smtp_server.mailbox.received.clear()
+    smtp_server.mailbox.replies.clear()
     smtp_server.mailbox.refuse_next = smtp_server.mailbox.silent_next = 0
     return smtp_server.mailbox
 
@@ -34,3 +35,15 @@ def committed_org(django_db_setup, django_db_blocker):
             admin_password=PASSWORD,
         )  # fmt: skip
     return organisation
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    """This process sends to the loopback server, over a connection of its own."""
+    from looop.mail import sending
+
+    sending._drop_backend()  # a connection cached by an earlier test has other settings
+    settings.EMAIL_BACKEND = "looop.mail.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    yield settings
+    sending._drop_backend()

@@ -38,11 +38,13 @@ class Received:
 
 @dataclass
 class Mailbox:
-    """What the loopback server accepted. `refuse_next` answers 451 to that many messages;
-    `silent_next` takes that many and answers only after `silent_seconds` (a client that
-    gave up waiting does not know it took them)."""
+    """What the loopback server accepted. `replies` are the answers to the next messages, in
+    order (one starting "250" takes the message); `refuse_next` answers 451 to that many
+    messages; `silent_next` takes that many and answers only after `silent_seconds` (a
+    client that gave up waiting does not know it took them)."""
 
     received: list[Received] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
     refuse_next: int = 0
     silent_next: int = 0
     silent_seconds: float = 0
@@ -51,6 +53,8 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
         silent = False
         with self.lock:
+            if self.replies and not (reply := self.replies.pop(0)).startswith("250"):
+                return reply
             if self.refuse_next > 0:
                 self.refuse_next -= 1
                 return "451 4.3.0 Try again later"

@@ -100,19 +100,10 @@ def test_members_cannot_see_failed_emails(acme):
 # --- Attempts that were cut off: never lost, sent again with the same Message-ID ---
 
 
-@pytest.fixture
-def smtp_settings(settings, smtp_server):
-    sending._drop_backend()  # a connection cached by an earlier test has other settings
-    settings.EMAIL_BACKEND = "looop.mail.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
-    yield settings
-    sending._drop_backend()
-
-
 def test_an_attempt_whose_worker_died_is_sent_again_and_noted(smtp_settings, mailbox, acme):
     with schema_context("acme"):
         record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
-        sending._claim(str(record.pk))  # ... and the worker was killed here
+        sending._claim([str(record.pk)])  # ... and the worker was killed here
         assert OutgoingEmail.objects.get(pk=record.pk).status == "sending"
     assert run_job(str(record.pk), attempts=1) == "sent"
     assert [r.message_id for r in mailbox.received] == [f"<{record.pk}@looop.localhost>"]
@@ -148,12 +139,15 @@ def test_a_silent_server_gets_the_message_again_with_the_same_message_id(
 def test_an_attempt_overtaken_by_a_newer_claim_sends_nothing(smtp_settings, mailbox, acme):
     with schema_context("acme"):
         record = email_queue(kind="notice", person=None, to_address="x@acme.test", text="Hi")
-        slow = sending._claim(str(record.pk))  # a worker taken for dead, still alive
-        fresh = sending._claim(str(record.pk))  # the job run again elsewhere
-        assert sending._send_claimed(str(record.pk), slow) == "taken over"
+        slow, [slow_record] = sending._claim([str(record.pk)])  # taken for dead, still alive
+        fresh, [fresh_record] = sending._claim([str(record.pk)])  # the job run again elsewhere
+        assert sending._attempt(slow_record, slow) == "taken over"
         assert mailbox.received == []
-        assert sending._send_claimed(str(record.pk), fresh) == "sent"
-        assert sending._claim(str(record.pk)) is None  # sent: no attempt after it
+        assert sending._attempt(fresh_record, fresh) == "sent"
+        assert sending._claim([str(record.pk)])[1] == []  # sent: no attempt after it
         row = OutgoingEmail.objects.get(pk=record.pk)
     assert [r.message_id for r in mailbox.received] == [f"<{record.pk}@looop.localhost>"]
+    # The second claim found the first `sending`: it counts it as a try that may have
+    # reached the server, and says so.
     assert (row.status, row.attempts, row.claim) == ("sent", 2, fresh)
+    assert row.last_error == sending.INTERRUPTED
