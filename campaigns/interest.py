@@ -16,6 +16,19 @@ from learning.models import Share
 
 # schema -> (when read, a campaign is started, a group share exists)
 _known: dict[str, tuple[float, bool, bool]] = {}
+# schema -> until when a tick known to this process has not started (campaigns.jobs)
+_tick_until: dict[str, float] = {}
+_MARGIN_SECONDS = 0.5
+
+
+def tick_pending() -> bool:
+    """Whether a tick this process queued, or found waiting, starts after a change that
+    commits now: it will see that change, which then needs nothing more."""
+    return _tick_until.get(connection.schema_name, 0.0) - time.monotonic() > _MARGIN_SECONDS
+
+
+def tick_pending_until(schema: str, until: float) -> None:
+    _tick_until[schema] = until
 
 
 def _read() -> tuple[float, bool, bool]:
@@ -34,7 +47,10 @@ def _read() -> tuple[float, bool, bool]:
 
 def organisation_interested(kind: Kind) -> bool:
     """A started campaign follows every change; a group share only people joining it (their
-    share notice). Elsewhere SCIM's writes keep their single statement."""
+    share notice). Elsewhere, and while a tick is pending (a burst of SCIM writes), SCIM's
+    writes keep their single statement: no transaction around them."""
+    if tick_pending():
+        return False
     _, campaigns, group_shares = _read()
     return campaigns or (group_shares and kind == "members_added")
 

@@ -23,6 +23,7 @@ from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from campaigns.interest import tick_pending, tick_pending_until
 from campaigns.notices import notices_sweep, reminders_sweep
 from campaigns.runner import steps_run_due
 from campaigns.services import campaigns_evaluate_all
@@ -69,13 +70,6 @@ def tick(*, reminders: bool = False) -> dict[str, Any]:
     return {"joined": joined, "left": left, "ran": ran, "notices": notices, "reminders": reminded}
 
 
-# When this process last queued a debounced tick per organisation, and for when: while that
-# tick is still well in the future it will see a change committing now, so a burst of SCIM
-# writes queues (or finds) the job once per debounce period, not once per request.
-_queued_for: dict[str, float] = {}
-_MARGIN_SECONDS = 0.5
-
-
 def _defer(*, delay: int, reminders: bool = False) -> bool:
     """Queue a tick; False if one was already waiting (and will see this change)."""
     options = {
@@ -92,10 +86,10 @@ def _defer(*, delay: int, reminders: bool = False) -> bool:
 
 def tick_debounced() -> None:
     """After a provisioning change, inside its transaction."""
+    if tick_pending():
+        return  # a tick known to this process runs after this change commits
     now = time.monotonic()
     schema = connection.schema_name
-    if _queued_for.get(schema, 0.0) - now > _MARGIN_SECONDS:
-        return  # a tick known to this process runs after this change commits
     # Queued by this process, or found waiting (queued by another process, or held by the
     # tick itself while provisioning goes on): either way a tick that has not started yet
     # sees this change, and one that starts within the next debounce period finds this
@@ -103,7 +97,7 @@ def tick_debounced() -> None:
     # period keeps the refused insert off every SCIM write of a burst.
     _defer(delay=settings.CAMPAIGNS_DEBOUNCE_SECONDS)
     transaction.on_commit(
-        lambda: _queued_for.__setitem__(schema, now + settings.CAMPAIGNS_DEBOUNCE_SECONDS)
+        lambda: tick_pending_until(schema, now + settings.CAMPAIGNS_DEBOUNCE_SECONDS)
     )
 
 

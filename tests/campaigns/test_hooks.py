@@ -5,10 +5,13 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts import hooks
-from campaigns import services
+from accounts.models import User
+from campaigns import interest, services
+from campaigns.interest import organisation_interested, tick_pending
 from scim.patch import PATCH_OP_SCHEMA as PATCH_OP
 from tests.campaigns.conftest import person
 from tests.scim.conftest import ScimClient, token_for
@@ -81,3 +84,37 @@ def test_changes_defer_one_tick_per_organisation_only_with_a_started_campaign(ac
     # The start's immediate tick holds the lock; later changes find it waiting.
     assert [(lock, status) for lock, _, status in ticks] == [("campaigns.tick:acme", "todo")]
     assert json.loads(ticks[0][1]) == {"organisation": "acme", "reminders": False}
+
+
+@pytest.fixture
+def forget_ticks():
+    yield
+    interest._tick_until.clear()  # this process's memory must not reach other tests
+
+
+def test_while_a_tick_is_pending_scim_writes_skip_the_hook(
+    acme, globex, django_capture_on_commit_callbacks, forget_ticks
+):
+    with schema_context("acme"):
+        campaign = services.campaign_create(name="S", audience='department eq "Sales"')
+        services.step_add(campaign=campaign, action="email", subject="Hi", body="Hi")
+        services.campaign_start(campaign=campaign)
+    scim = ScimClient("acme", token_for("acme", name="Entra"))
+
+    def create(name: str) -> list[str]:
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}
+        captured = CaptureQueriesContext(connection)
+        with captured as queries, django_capture_on_commit_callbacks(execute=True):
+            assert scim.post("/Users", body).status_code == 201
+        return [q["sql"] for q in queries.captured_queries if "procrastinate" in q["sql"]]
+
+    assert create("one@acme.test")  # the first write asks for the tick (and finds it waiting)
+    with schema_context("acme"):
+        assert tick_pending()
+        kinds = ("members_added", "members_removed", "access", "attributes")
+        assert not any(organisation_interested(kind) for kind in kinds)
+    assert create("two@acme.test") == []  # the pending tick will see it: no job, no hook
+    with schema_context("globex"):
+        assert not tick_pending()  # another organisation's tick is its own
+    with schema_context("acme"):
+        assert {u.user_name for u in User.objects.all()} >= {"one@acme.test", "two@acme.test"}
