@@ -4,6 +4,7 @@ Every page asks learning.selectors whether this person may see what they asked f
 answers 404 otherwise (a guessed id of a draft or a private resource learns nothing).
 """
 
+import functools
 import html
 import uuid
 from typing import Any
@@ -131,17 +132,49 @@ def workspace_page(request: HttpRequest, workspace_id: str) -> HttpResponse:
     workspace = selectors.workspace_for_learner(user=request.user, workspace_id=workspace_id)
     if workspace is None:
         raise Http404("No such workspace.")
-    resources = selectors.workspace_resources_visible(user=request.user, workspace=workspace)
+    resources = list(selectors.workspace_resources_visible(user=request.user, workspace=workspace))
+    # A step that "enforce order" keeps closed is listed without a link, as on its pathway.
+    locks = selectors.locks_of(user=request.user, resources=resources)
+    for resource in resources:
+        resource.lock = locks.get(resource.pk)
     return render(
         request, "learning/workspace.html", {"workspace": workspace, "resources": resources}
     )
 
 
+class StepLocked(Exception):
+    def __init__(self, lock: selectors.StepLock) -> None:
+        self.lock = lock
+
+
 def _resource_or_404(request: HttpRequest, resource_id: str) -> Resource:
-    resource = selectors.resource_for_learner(user=request.user, resource_id=resource_id)
-    if resource is None:
+    """The resource; StepLocked for a step its pathway has not reached (the caller answers
+    with the locked page); 404 for anything this person may not see."""
+    found = selectors.resource_access(user=request.user, resource_id=resource_id)
+    if isinstance(found, selectors.StepLock):
+        raise StepLocked(found)
+    if found is None:
         raise Http404("No such resource.")
-    return resource
+    return found
+
+
+def locked_page(request: HttpRequest, lock: selectors.StepLock) -> HttpResponse:
+    """403 with what to complete first, rather than a bare 404: the learner sees the step,
+    locked, on its pathway page, so saying why hides nothing from them."""
+    return render(request, "learning/locked.html", {"lock": lock}, status=403)
+
+
+def opens_in_order(view: Any) -> Any:
+    """The resource views answer a locked step with the locked page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StepLocked as locked:
+            return locked_page(request, locked.lock)
+
+    return wrapped
 
 
 def resource_context(request: HttpRequest, resource: Resource) -> dict[str, Any]:
@@ -180,6 +213,7 @@ def render_resource(
 
 
 @login_required
+@opens_in_order
 def resource_page(request: HttpRequest, resource_id: str) -> HttpResponse:
     resource = _resource_or_404(request, resource_id)
     services.progress_open(user=request.user, resource=resource)
@@ -188,6 +222,7 @@ def resource_page(request: HttpRequest, resource_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@opens_in_order
 def resource_complete(request: HttpRequest, resource_id: str) -> HttpResponse:
     resource = _resource_or_404(request, resource_id)
     try:
@@ -208,12 +243,14 @@ def quiz_answers(request: HttpRequest) -> dict[str, list[str]]:
 
 @login_required
 @require_POST
+@opens_in_order
 def quiz_submit_view(request: HttpRequest, resource_id: str) -> HttpResponse:
     try:
         result: QuizResult = quiz_submit(
             user=request.user, resource_id=resource_id, answers=quiz_answers(request)
         )
     except QuizNotFound:
+        _resource_or_404(request, resource_id)  # a locked step says so
         raise Http404("No such quiz.") from None
     except RetryRefused as refused:
         resource = _resource_or_404(request, resource_id)
