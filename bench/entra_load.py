@@ -14,7 +14,8 @@ With --pathways N the organisation first gets N published pathways (3 text resou
 each, enforce order, lock until passed), and a thread of this script shares each of them
 with every group as SCIM creates it in (b), due 14 days after receipt, through
 learning.services.share_create as the console does; phases (c) to (f) then run with every
-group carrying N pathway shares (docs/performance.md, Learning).
+group carrying N pathway shares (docs/performance.md, Learning). The shares cannot come
+before (b), which creates the groups; the sharer's own CPU (this process) is printed.
 """
 
 import argparse
@@ -188,6 +189,7 @@ class GroupSharer(threading.Thread):
         self.slug, self.pathways = slug, pathways
         self.done = threading.Event()
         self.shared = 0
+        self.cpu_s = 0.0
 
     def sweep(self) -> None:
         from django.db.models import Exists, OuterRef
@@ -207,9 +209,11 @@ class GroupSharer(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
+        started = time.thread_time()
         try:
             while not self.done.wait(0.05):
                 self.sweep()
+            self.cpu_s = time.thread_time() - started  # (b)'s competition, on the same cores
             self.sweep()  # groups created since the last sweep
         finally:
             connection.close()
@@ -300,7 +304,11 @@ def main() -> None:
             sharer.done.set()
             sharer.join()
             assert sharer.shared == args.groups * args.pathways, sharer.shared
-            print(f"shared {args.pathways} pathways with each of {args.groups} groups", flush=True)
+            print(
+                f"shared {args.pathways} pathways with each of {args.groups} groups "
+                f"(the sharer's CPU during b: {sharer.cpu_s * 1000:.0f} ms)",
+                flush=True,
+            )
         results["c"] = run("c: replace title + dept", phase_c, user_ids)["summary"]
         results["d"] = run('d: deactivate ("False")', phase_d, user_ids)["summary"]
         starts = [1 + 100 * p for p in range(len(user_ids) // 100)] * args.page_passes

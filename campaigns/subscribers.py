@@ -2,13 +2,13 @@
 
 Only organisations with a started campaign, or a group share that new members receive
 (share notices), listen at all (campaigns/interest.py, cached): elsewhere SCIM's writes
-keep their single statement. A change made while that cache is stale is picked up by the
-sweep within a minute.
+keep their single statement, and a member addition learns from the same kept answer whether
+its group is shared. A change made while that cache is stale is picked up by the sweep
+within a minute.
 """
 
 from accounts import hooks
-from campaigns.interest import campaigns_started, organisation_interested
-from learning.models import Share
+from campaigns.interest import campaigns_started, group_shared, organisation_interested
 
 
 def _tick_wanted(change: hooks.Change) -> bool:
@@ -17,7 +17,7 @@ def _tick_wanted(change: hooks.Change) -> bool:
     return (
         isinstance(change, hooks.MembershipChanged)
         and bool(change.added)
-        and Share.objects.filter(group_id=change.group_id).exists()
+        and group_shared(change.group_id)  # kept per process too
     )
 
 

@@ -33,10 +33,16 @@ from learning.models import (
     Workspace,
     WorkspaceAccess,
 )
+from learning.pathway_progress import PathwayView as PathwayView
+from learning.pathway_progress import StepStateName as StepStateName
+from learning.pathway_progress import StepView as StepView
+from learning.pathway_progress import pathway_resources, steps_view
+from learning.pathway_progress import pathway_view as pathway_view
+from learning.pathway_progress import progress_of as progress_of
+from learning.pathway_progress import step_counts_as_done as step_counts_as_done
 
 DUE_SOON_DAYS = 7
 
-StepStateName = Literal["locked", "open", "completed", "passed"]
 ItemStatus = Literal["overdue", "due_soon", "in_progress", "not_started", "completed"]
 STATUS_ORDER: dict[str, int] = {
     "overdue": 0,
@@ -96,14 +102,55 @@ def resources_visible(*, user: User) -> QuerySet[Resource]:
     )
 
 
-def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
-    """The resource if `user` may open it now, else None (unknown, draft, private, locked).
+@dataclass(frozen=True)
+class StepLock:
+    """Why a resource this person may see does not open yet: it is a step of `pathway`
+    (enforce order) after `after`, which they have not completed."""
 
-    The "enforce order" lock holds wherever the resource is opened: while it is a step of
-    an enforce-order pathway shared with this person, it opens only when one of the
-    pathways shared with them that hold it has it open, even if its workspace lets them
-    browse it (else the order could be skipped from the workspace page). A share of the
-    resource itself opens it: that is an assignment of its own, with its own due date."""
+    resource: Resource
+    pathway: Pathway
+    after: Resource | None
+
+
+def locks_of(*, user: User, resources: list[Resource]) -> dict[uuid.UUID, StepLock]:
+    """Those of `resources` (visible to `user`) that "enforce order" keeps closed for them.
+
+    The lock holds wherever the resource is opened: while it is a step of an enforce-order
+    pathway shared with this person, it opens only when one of the pathways shared with them
+    that hold it has it open, even if its workspace lets them browse it (else the order
+    could be skipped from the workspace page). A share of the resource itself opens it:
+    that is an assignment of its own, with its own due date. No query beyond the first
+    when no enforce-order pathway shared with them holds any of them; four otherwise."""
+    ids = {resource.pk for resource in resources}
+    pathways = list(pathways_visible(user=user).filter(steps__resource_id__in=ids).distinct())
+    if not any(pathway.enforce_order for pathway in pathways):
+        return {}
+    shared = set(
+        shares_reaching(user).filter(resource_id__in=ids).values_list("resource_id", flat=True)
+    )
+    steps = pathway_resources([pathway.pk for pathway in pathways])
+    progress = progress_of(
+        user=user, resource_ids=list({r.pk for held in steps.values() for r in held})
+    )
+    locks: dict[uuid.UUID, StepLock] = {}
+    by_id = {resource.pk: resource for resource in resources}
+    for pathway in pathways:  # by name: the first pathway that locks a step names it
+        for step in steps_view(pathway, steps[pathway.pk], progress).steps:
+            resource_id = step.resource.pk
+            if resource_id not in ids or resource_id in shared:
+                continue
+            if step.state != "locked":
+                shared.add(resource_id)  # open through this pathway: open, whatever others say
+                locks.pop(resource_id, None)
+            elif resource_id not in locks:
+                locks[resource_id] = StepLock(by_id[resource_id], pathway, step.after)
+    return locks
+
+
+def resource_access(*, user: User, resource_id: object) -> Resource | StepLock | None:
+    """The resource if `user` may open it now; its lock if it is a step they must reach
+    first (they see it listed on the pathway page, so they may know why); else None
+    (unknown, draft, private, another organisation's)."""
     try:
         uuid.UUID(str(resource_id))
     except ValueError:
@@ -113,112 +160,14 @@ def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
     )
     if resource is None or resource.via_share:
         return resource
-    pathways = list(pathways_visible(user=user).filter(steps__resource=resource))
-    if not any(pathway.enforce_order for pathway in pathways):
-        return resource  # browsable through its workspace, or a step no order can lock
-    for pathway in pathways:
-        if pathway_view(user=user, pathway=pathway).state_of(resource.pk) != "locked":
-            return resource
-    return None
+    return locks_of(user=user, resources=[resource]).get(resource.pk, resource)
 
 
-# --- pathway progress, derived from Progress rows and never stored ---
-
-
-@dataclass(frozen=True)
-class StepView:
-    resource: Resource
-    state: StepStateName
-    done: bool
-
-
-@dataclass(frozen=True)
-class PathwayView:
-    pathway: Pathway
-    steps: list[StepView]
-
-    @property
-    def done(self) -> int:
-        return sum(step.done for step in self.steps)
-
-    @property
-    def total(self) -> int:
-        return len(self.steps)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def next_step(self) -> StepView | None:
-        """Where to continue: the first step that is open and not done."""
-        return next((s for s in self.steps if not s.done and s.state != "locked"), None)
-
-    def state_of(self, resource_id: uuid.UUID) -> StepStateName | None:
-        return next((s.state for s in self.steps if s.resource.pk == resource_id), None)
-
-
-def step_counts_as_done(pathway: Pathway, resource: Resource, progress: Progress | None) -> bool:
-    """With "lock until passed", a resource with a quiz counts only once passed."""
-    if progress is None:
-        return False
-    if pathway.lock_until_passed and getattr(resource, "has_quiz", False):
-        return progress.passed_at is not None
-    return progress.completed_at is not None
-
-
-def steps_view(
-    pathway: Pathway, resources: list[Resource], progress: dict[uuid.UUID, Progress]
-) -> PathwayView:
-    steps: list[StepView] = []
-    previous_done = True
-    for resource in resources:
-        row = progress.get(resource.pk)
-        done = step_counts_as_done(pathway, resource, row)
-        state: StepStateName
-        if row is not None and row.passed_at is not None:
-            state = "passed" if done else "open"
-        elif done:
-            state = "completed"
-        elif pathway.enforce_order and not previous_done:
-            state = "locked"
-        else:
-            state = "open"
-        steps.append(StepView(resource=resource, state=state, done=done))
-        previous_done = done
-    return PathwayView(pathway=pathway, steps=steps)
-
-
-def pathway_resources(pathway_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Resource]]:
-    """Each pathway's published resources in order (one query)."""
-    steps = (
-        PathwayStep.objects.filter(
-            pathway_id__in=pathway_ids, resource__status=Resource.Status.PUBLISHED
-        )
-        .select_related("resource")
-        .annotate(
-            has_quiz=Exists(
-                Element.objects.filter(resource=OuterRef("resource_id"), kind=Element.Kind.QUIZ)
-            )
-        )
-        .order_by("pathway_id", "position", "id")
-    )
-    by_pathway: dict[uuid.UUID, list[Resource]] = {pid: [] for pid in pathway_ids}
-    for step in steps:
-        step.resource.has_quiz = step.has_quiz
-        by_pathway[step.pathway_id].append(step.resource)
-    return by_pathway
-
-
-def progress_of(*, user: User, resource_ids: list[uuid.UUID]) -> dict[uuid.UUID, Progress]:
-    rows = Progress.objects.filter(user=user, resource_id__in=resource_ids)
-    return {row.resource_id: row for row in rows}
-
-
-def pathway_view(*, user: User, pathway: Pathway) -> PathwayView:
-    resources = pathway_resources([pathway.pk])[pathway.pk]
-    progress = progress_of(user=user, resource_ids=[r.pk for r in resources])
-    return steps_view(pathway, resources, progress)
+def resource_for_learner(*, user: User, resource_id: object) -> Resource | None:
+    """The resource if `user` may open it now, else None (unknown, draft, private, locked:
+    see locks_of)."""
+    found = resource_access(user=user, resource_id=resource_id)
+    return found if isinstance(found, Resource) else None
 
 
 def pathway_for_learner(*, user: User, pathway_id: object) -> Pathway | None:

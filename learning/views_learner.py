@@ -4,6 +4,7 @@ Every page asks learning.selectors whether this person may see what they asked f
 answers 404 otherwise (a guessed id of a draft or a private resource learns nothing).
 """
 
+import functools
 import html
 import uuid
 from typing import Any
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -61,6 +62,19 @@ _CONTINUE = (
 )
 
 
+@functools.cache
+def _url_prefixes(script_prefix: str, urlconf: str | None) -> dict[str, str]:
+    zero = str(uuid.UUID(int=0))
+    names = ("learning_resource", "learning_pathway", "learning_workspace")
+    return {name: reverse(name, args=[zero], urlconf=urlconf).removesuffix(zero) for name in names}
+
+
+def url_prefixes() -> dict[str, str]:
+    """The learner pages' addresses up to the id, reversed once per process and URLconf:
+    the home links 50 items and the workspaces, and `reverse` costs about 0.1 ms a call."""
+    return _url_prefixes(get_script_prefix(), get_urlconf())
+
+
 def items_html(items: list[selectors.LearningItem]) -> SafeString:
     """The home page's list, built here rather than in the template: at 200 items the
     template's per-item tags and URL reversing took 34 ms of CPU, format_html 11 ms, and
@@ -68,9 +82,8 @@ def items_html(items: list[selectors.LearningItem]) -> SafeString:
     (bench/learning.py). The only free text is the title, escaped with html.escape (the
     same characters as Django's escape); the other values are ids, numbers and our own
     labels."""
-    zero = str(uuid.UUID(int=0))
-    resource_url = reverse("learning_resource", args=[zero]).removesuffix(zero)
-    pathway_url = reverse("learning_pathway", args=[zero]).removesuffix(zero)
+    prefixes = url_prefixes()
+    resource_url, pathway_url = prefixes["learning_resource"], prefixes["learning_pathway"]
     parts = []
     for item in items:
         pathway = item.kind == "pathway"
@@ -118,6 +131,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "item_count": count,
         "hidden_count": count - len(items),
         "workspaces": workspaces,
+        "workspace_url": url_prefixes()["learning_workspace"],
     }
     if request.user.is_admin:  # an admin's home also shows where the organisation stands
         organisation = organisation_get(slug=request.tenant.schema_name)
@@ -131,17 +145,49 @@ def workspace_page(request: HttpRequest, workspace_id: str) -> HttpResponse:
     workspace = selectors.workspace_for_learner(user=request.user, workspace_id=workspace_id)
     if workspace is None:
         raise Http404("No such workspace.")
-    resources = selectors.workspace_resources_visible(user=request.user, workspace=workspace)
+    resources = list(selectors.workspace_resources_visible(user=request.user, workspace=workspace))
+    # A step that "enforce order" keeps closed is listed without a link, as on its pathway.
+    locks = selectors.locks_of(user=request.user, resources=resources)
+    for resource in resources:
+        resource.lock = locks.get(resource.pk)
     return render(
         request, "learning/workspace.html", {"workspace": workspace, "resources": resources}
     )
 
 
+class StepLocked(Exception):
+    def __init__(self, lock: selectors.StepLock) -> None:
+        self.lock = lock
+
+
 def _resource_or_404(request: HttpRequest, resource_id: str) -> Resource:
-    resource = selectors.resource_for_learner(user=request.user, resource_id=resource_id)
-    if resource is None:
+    """The resource; StepLocked for a step its pathway has not reached (the caller answers
+    with the locked page); 404 for anything this person may not see."""
+    found = selectors.resource_access(user=request.user, resource_id=resource_id)
+    if isinstance(found, selectors.StepLock):
+        raise StepLocked(found)
+    if found is None:
         raise Http404("No such resource.")
-    return resource
+    return found
+
+
+def locked_page(request: HttpRequest, lock: selectors.StepLock) -> HttpResponse:
+    """403 with what to complete first, rather than a bare 404: the learner sees the step,
+    locked, on its pathway page, so saying why hides nothing from them."""
+    return render(request, "learning/locked.html", {"lock": lock}, status=403)
+
+
+def opens_in_order(view: Any) -> Any:
+    """The resource views answer a locked step with the locked page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StepLocked as locked:
+            return locked_page(request, locked.lock)
+
+    return wrapped
 
 
 def resource_context(request: HttpRequest, resource: Resource) -> dict[str, Any]:
@@ -180,6 +226,7 @@ def render_resource(
 
 
 @login_required
+@opens_in_order
 def resource_page(request: HttpRequest, resource_id: str) -> HttpResponse:
     resource = _resource_or_404(request, resource_id)
     services.progress_open(user=request.user, resource=resource)
@@ -188,6 +235,7 @@ def resource_page(request: HttpRequest, resource_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@opens_in_order
 def resource_complete(request: HttpRequest, resource_id: str) -> HttpResponse:
     resource = _resource_or_404(request, resource_id)
     try:
@@ -208,12 +256,14 @@ def quiz_answers(request: HttpRequest) -> dict[str, list[str]]:
 
 @login_required
 @require_POST
+@opens_in_order
 def quiz_submit_view(request: HttpRequest, resource_id: str) -> HttpResponse:
     try:
         result: QuizResult = quiz_submit(
             user=request.user, resource_id=resource_id, answers=quiz_answers(request)
         )
     except QuizNotFound:
+        _resource_or_404(request, resource_id)  # a locked step says so
         raise Http404("No such quiz.") from None
     except RetryRefused as refused:
         resource = _resource_or_404(request, resource_id)

@@ -4,13 +4,18 @@ group share, SCIM's writes open no transaction for the hook and tell nobody."""
 from contextlib import nullcontext
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts import hooks
+from accounts.actors import SYSTEM
 from accounts.models import Group
-from campaigns import services
-from campaigns.interest import organisation_interested
+from accounts.services import group_members_add
+from campaigns import interest, services
+from campaigns.interest import group_shared, organisation_interested
 from campaigns.models import Campaign
+from learning.models import Share
 from learning.services import share_create
 from tests.campaigns.conftest import person, published
 
@@ -80,3 +85,73 @@ def test_interest_is_per_organisation(acme, globex, settings):
         assert organisation_interested("attributes") is True
     with schema_context("acme"):
         assert organisation_interested("attributes") is False
+
+
+def _ticks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'campaigns.tick'")
+        return cursor.fetchone()[0]
+
+
+def test_a_joiner_of_a_shared_group_is_followed_without_asking_the_database(acme, settings):
+    settings.CAMPAIGNS_INTEREST_SECONDS = 60
+    with schema_context("acme"):
+        shared, other = (
+            Group.objects.create(display_name="New"),
+            Group.objects.create(display_name="Old"),
+        )
+        share_create(target=published("Handbook"), group=shared)  # this process forgets at once
+        bob, cy = person("bob@acme.test"), person("cy@acme.test")
+        assert organisation_interested("members_added") is True  # read once, then kept
+        with CaptureQueriesContext(connection) as to_other:
+            group_members_add(group=other, user_ids=[bob.pk], actor=SYSTEM)
+        assert _ticks() == 0  # joining a group without a share: no notice owed
+        with CaptureQueriesContext(connection) as to_shared:
+            group_members_add(group=shared, user_ids=[cy.pk], actor=SYSTEM)
+        assert _ticks() == 1  # cy's share notice follows
+        assert (group_shared(shared.pk), group_shared(other.pk)) == (True, False)
+    asked = [q["sql"] for q in to_other.captured_queries + to_shared.captured_queries]
+    assert [sql for sql in asked if "learning_share" in sql] == []
+
+
+def test_a_group_shared_by_another_process_is_seen_once_the_answer_expires(acme, settings):
+    settings.CAMPAIGNS_INTEREST_SECONDS = 60
+    with schema_context("acme"):
+        first, later = (
+            Group.objects.create(display_name="A"),
+            Group.objects.create(display_name="B"),
+        )
+        share_create(target=published("Handbook"), group=first)
+        assert (group_shared(first.pk), group_shared(later.pk)) == (True, False)
+        # As another process would: no signal reaches this one.
+        Share.objects.bulk_create([Share(resource=published("Safety"), group=later)])
+        assert group_shared(later.pk) is False  # still the kept answer
+        settings.CAMPAIGNS_INTEREST_SECONDS = 0
+        assert group_shared(later.pk) is True
+
+
+def test_past_the_kept_count_the_database_answers(acme, settings, monkeypatch):
+    settings.CAMPAIGNS_INTEREST_SECONDS = 60
+    monkeypatch.setattr(interest, "SHARED_GROUPS_KEPT", 1)
+    with schema_context("acme"):
+        one, two, bare = (Group.objects.create(display_name=n) for n in ("1", "2", "3"))
+        handbook = published("Handbook")
+        share_create(target=handbook, group=one)
+        share_create(target=handbook, group=two)
+        assert organisation_interested("members_added") is True
+        with CaptureQueriesContext(connection) as asked:
+            answers = [group_shared(g.pk) for g in (one, two, bare)]
+        assert answers == [True, True, False]
+        assert len(asked.captured_queries) == 3  # one EXISTS each: the set was not kept
+        assert interest._known["acme"][2] is None
+
+
+def test_shared_groups_are_per_organisation(acme, globex, settings):
+    settings.CAMPAIGNS_INTEREST_SECONDS = 60
+    with schema_context("globex"):
+        theirs = Group.objects.create(display_name="New starters")
+        share_create(target=published("Handbook"), group=theirs)
+        assert group_shared(theirs.pk) is True
+    with schema_context("acme"):
+        assert organisation_interested("members_added") is False
+        assert group_shared(theirs.pk) is False
