@@ -23,7 +23,7 @@ from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
-from campaigns.interest import tick_pending, tick_pending_until
+from campaigns.interest import tick_pending_until
 from campaigns.notices import notices_sweep, reminders_sweep
 from campaigns.runner import steps_run_due
 from campaigns.services import campaigns_evaluate_all
@@ -85,9 +85,8 @@ def _defer(*, delay: int, reminders: bool = False) -> bool:
 
 
 def tick_debounced() -> None:
-    """After a provisioning change, inside its transaction."""
-    if tick_pending():
-        return  # a tick known to this process runs after this change commits
+    """After a provisioning change, inside its transaction. Not called while a tick known
+    to this process is pending: the campaigns' interest is false then (campaigns.interest)."""
     now = time.monotonic()
     schema = connection.schema_name
     # Queued by this process, or found waiting (queued by another process, or held by the

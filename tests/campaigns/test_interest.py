@@ -87,6 +87,10 @@ def test_interest_is_per_organisation(acme, globex, settings):
         assert organisation_interested("attributes") is False
 
 
+def _groups(*names: str) -> list[Group]:
+    return [Group.objects.create(display_name=name) for name in names]
+
+
 def _ticks() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'campaigns.tick'")
@@ -96,10 +100,7 @@ def _ticks() -> int:
 def test_a_joiner_of_a_shared_group_is_followed_without_asking_the_database(acme, settings):
     settings.CAMPAIGNS_INTEREST_SECONDS = 60
     with schema_context("acme"):
-        shared, other = (
-            Group.objects.create(display_name="New"),
-            Group.objects.create(display_name="Old"),
-        )
+        shared, other = _groups("New", "Old")
         share_create(target=published("Handbook"), group=shared)  # this process forgets at once
         bob, cy = person("bob@acme.test"), person("cy@acme.test")
         assert organisation_interested("members_added") is True  # read once, then kept
@@ -117,10 +118,7 @@ def test_a_joiner_of_a_shared_group_is_followed_without_asking_the_database(acme
 def test_a_group_shared_by_another_process_is_seen_once_the_answer_expires(acme, settings):
     settings.CAMPAIGNS_INTEREST_SECONDS = 60
     with schema_context("acme"):
-        first, later = (
-            Group.objects.create(display_name="A"),
-            Group.objects.create(display_name="B"),
-        )
+        first, later = _groups("A", "B")
         share_create(target=published("Handbook"), group=first)
         assert (group_shared(first.pk), group_shared(later.pk)) == (True, False)
         # As another process would: no signal reaches this one.
