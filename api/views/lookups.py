@@ -1,17 +1,19 @@
 """Finding the row an API call names, for this caller: one place, so every endpoint answers
-an unknown, hidden or other organisation's id the same way (404)."""
+an unknown, hidden or other organisation's id the same way (404), and a step that "enforce
+order" keeps closed the same way as the pages do (403, naming what to complete first)."""
 
 import uuid
 from typing import Any
 
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from accounts.models import Group, User
 from accounts.selectors import group_get, user_get
 from learning.models import Element, Pathway, Resource, Share, Workspace
 from learning.selectors import (
+    StepLock,
     pathway_for_learner,
-    resource_for_learner,
+    resource_access,
     with_has_quiz,
     workspace_for_learner,
 )
@@ -46,19 +48,26 @@ def resource_for(user: User, resource_id: uuid.UUID) -> Resource:
             .filter(pk=resource_id)
             .first()
         )
-    else:
-        found = resource_for_learner(user=user, resource_id=resource_id)
-    if found is None:
-        raise NotFound()
-    return found
+        if found is None:
+            raise NotFound()
+        return found
+    return learner_resource(user, resource_id)
 
 
 def learner_resource(user: User, resource_id: uuid.UUID) -> Resource:
     """The resource as a learner may open it (admins too, for their own progress)."""
-    found = resource_for_learner(user=user, resource_id=resource_id)
+    found = resource_access(user=user, resource_id=resource_id)
+    if isinstance(found, StepLock):
+        raise PermissionDenied(locked_message(found))
     if found is None:
         raise NotFound()
     return found
+
+
+def locked_message(lock: StepLock) -> str:
+    """The locked page's words: the learner sees the step on its pathway, so why is no secret."""
+    first = f": complete “{lock.after.title}” first" if lock.after else ""
+    return f"Locked{first}. “{lock.pathway.name}” opens its resources in order."
 
 
 def pathway_for(user: User, pathway_id: uuid.UUID) -> Pathway:

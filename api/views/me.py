@@ -1,6 +1,7 @@
 """The caller's own learning: their list, their progress on a resource, and their quiz
 attempts. Everything here is about `request.user` only; there is no id of a person to
-guess, and a resource they may not open is a 404 (learning.selectors.resource_for_learner)."""
+guess. A resource they may not see is a 404, and a step that "enforce order" keeps closed is
+a 403 that names what to complete first (api.views.lookups.learner_resource)."""
 
 import uuid
 
@@ -75,7 +76,7 @@ class QuizAttemptsView(ApiView):
     def post(self, request: Request, resource_id: uuid.UUID) -> Response:
         """Submit answers; the server grades them. Retries follow the resource's setting
         (409 when it allows none and the quiz was taken)."""
-        learner_resource(request.user, resource_id)  # 404 before looking at the body
+        learner_resource(request.user, resource_id)  # 404 or 403 before looking at the body
         body = s.QuizAnswersSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = grading.quiz_submit(

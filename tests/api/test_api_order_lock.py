@@ -1,6 +1,7 @@
 """ "Enforce order" through /api/v1: a step of an enforce-order pathway shared with the
-caller is locked for them even in an open workspace (404 on the resource, progress and quiz
-attempts; nothing stored), and opens once the step before it is completed."""
+caller is locked for them even in an open workspace (403 naming the step to complete first,
+as the pages answer, on the resource, progress and quiz attempts; nothing stored), and opens
+once the step before it is completed. Hidden resources stay 404."""
 
 import pytest
 
@@ -11,6 +12,11 @@ from tests.learning.conftest import Catalogue, quiz_resource, right_answers
 pytestmark = pytest.mark.django_db
 
 NOT_FOUND = {"status": 404, "message": "Not found."}
+LOCKED = {
+    "status": 403,
+    "message": "Locked: complete “Introduction” first."
+    " “Safety first” opens its resources in order.",
+}
 
 
 @pytest.fixture
@@ -26,21 +32,29 @@ def safety(catalogue: Catalogue, drill: Resource) -> Pathway:
     return pathway
 
 
-def test_a_locked_step_in_an_open_workspace_is_404_until_its_turn(
+def test_a_locked_step_in_an_open_workspace_is_403_until_its_turn(
     catalogue, drill, safety, bob, bob_api, carol_api
 ):
     assert bob_api.get(f"/resources/{drill.pk}").status_code == 200  # browsable until assigned
     services.share_create(target=safety, user=bob)
 
-    for path in [f"/resources/{drill.pk}", f"/me/progress/{drill.pk}"]:
+    for path in [
+        f"/resources/{drill.pk}",
+        f"/me/progress/{drill.pk}",
+        f"/resources/{drill.pk}/quiz-attempts",
+    ]:
         response = bob_api.get(path)
-        assert (response.status_code, response.json()) == (404, NOT_FOUND), path
+        assert (response.status_code, response.json()) == (403, LOCKED), path
     response = bob_api.post(f"/me/progress/{drill.pk}", {"action": "open"})
-    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert (response.status_code, response.json()) == (403, LOCKED)
     response = bob_api.post(
         f"/resources/{drill.pk}/quiz-attempts", {"answers": right_answers(drill)}
     )
-    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert (response.status_code, response.json()) == (403, LOCKED)
+    response = bob_api.post(f"/resources/{drill.pk}/quiz-attempts", {"answers": "junk"})
+    assert (response.status_code, response.json()) == (403, LOCKED)  # before the body
+    hidden = bob_api.get(f"/resources/{catalogue.secret.pk}")  # private: still not found
+    assert (hidden.status_code, hidden.json()) == (404, NOT_FOUND)
     assert not Progress.objects.filter(user=bob).exists()
     assert not QuizAttempt.objects.exists()
     # The list still names it, as the pathway page does: it is locked, not hidden.
