@@ -12,7 +12,16 @@ from django.http import HttpRequest
 from accounts.models import User
 
 
-class EmailPasswordBackend(ModelBackend):
+class SessionUserBackend(ModelBackend):
+    """Loads a signed-in request's user with `user_for_session`, whichever way they signed in,
+    and refuses those who are deactivated or deleted."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = user_for_session(user_id)
+        return user if user and self.user_can_authenticate(user) else None
+
+
+class EmailPasswordBackend(SessionUserBackend):
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -31,10 +40,6 @@ class EmailPasswordBackend(ModelBackend):
                 return user
         User().set_password(password)  # equalise timing with the found-user path
         return None
-
-    def get_user(self, user_id: Any) -> User | None:
-        user = user_for_session(user_id)
-        return user if user and self.user_can_authenticate(user) else None
 
 
 # What a signed-in request loads of its user: every column but the SCIM attributes kept as

@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.actors import SYSTEM
-from accounts.backends import SESSION_USER_DEFERRED, user_for_session
+from accounts.backends import SESSION_USER_DEFERRED, EmailPasswordBackend, user_for_session
 from accounts.models import User
 from accounts.services import user_create, user_update
 from accounts.sessions import SessionStore
+from sso.backend import MicrosoftBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,15 @@ def test_the_session_store_reads_live_sessions_only(acme):
         assert (expired.load(), expired.session_key) == ({}, None)
         unknown = SessionStore("x" * 32)
         assert (unknown.load(), unknown.session_key) == ({}, None)
+
+
+@pytest.mark.parametrize("backend", [EmailPasswordBackend, MicrosoftBackend])
+def test_both_ways_of_signing_in_load_the_user_with_one_statement(sam, backend):
+    with schema_context("acme"):
+        with CaptureQueriesContext(connection) as asked:
+            loaded = backend().get_user(str(sam.pk))
+        assert (loaded.pk, loaded.get_deferred_fields()) == (sam.pk, SESSION_USER_DEFERRED)
+        assert len(asked.captured_queries) == 1
+        User.objects.filter(pk=sam.pk).update(active=False)
+        assert backend().get_user(str(sam.pk)) is None
+        assert backend().get_user("not-a-uuid") is None
