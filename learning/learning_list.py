@@ -14,7 +14,7 @@ own work, for a query that runs in well under a millisecond.
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection
@@ -93,14 +93,17 @@ WITH reach AS (
                    ELSE 3 END AS status
     FROM items
 )
-SELECT is_pathway, id, title, due, received, done, total, started, next_id, status,
-       count(*) OVER () AS listed
+SELECT is_pathway, id, title, due,
+       (extract(epoch FROM received) * 1000000)::bigint AS received_us,
+       done, total, started, next_id, status, count(*) OVER () AS listed
 FROM ranked
 ORDER BY status, due NULLS LAST, lower(title) COLLATE "C", id
 LIMIT %(limit)s
 """
 
 Row = tuple[bool, uuid.UUID, str, date | None, datetime, int, int, bool, uuid.UUID | None, int, int]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def learning_list_rows(*, user_id: object, due_soon_days: int, limit: int | None) -> list[Row]:
@@ -126,7 +129,11 @@ def learning_list_rows(*, user_id: object, due_soon_days: int, limit: int | None
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    # `received` comes as microseconds since the epoch: Django loads each timestamptz in
+    # Python (about 5 µs a value, against 0.3 µs for an integer and this addition), and the
+    # home reads 50 rows per request.
+    return [(*row[:4], EPOCH + timedelta(microseconds=row[4]), *row[5:]) for row in rows]
 
 
 WORKSPACES_SQL = """
