@@ -216,7 +216,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "looop.static_storage.StaticStorage"  # whitenoise's, URLs kept
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
