@@ -38,13 +38,17 @@ e2e-deps:
 # Each worker is replaced after about 5,000 requests (jittered, so they do not restart
 # together), which bounds what any slow growth of its memory can reach.
 # Metrics: each worker writes its figures under PROMETHEUS_MULTIPROC_DIR, emptied at start.
+# One request per worker process (sync): under the GIL, threads sharing a process stretch each
+# other's requests, and the learner home's p99 doubled (docs/performance.md, Learner home).
+# GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=4 gives threads back (docs/operations.md).
 serve: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.looop/metrics-$(PORT)
 serve: install
 	@[ -n "$$LOOOP_TRUSTED_PROXIES" ] || { echo "make serve: set LOOOP_TRUSTED_PROXIES to the number of proxies in front of Looop (0 if none); see README.md" >&2; exit 2; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_database
 	$(VENV)/bin/gunicorn looop.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers $${WEB_CONCURRENCY:-4} --worker-class gthread --threads 4 --keep-alive 75 \
+		--workers $${WEB_CONCURRENCY:-4} --worker-class $${GUNICORN_WORKER_CLASS:-sync} \
+		--threads $${GUNICORN_THREADS:-1} --keep-alive 75 \
 		--max-requests $${GUNICORN_MAX_REQUESTS:-5000} \
 		--max-requests-jitter $${GUNICORN_MAX_REQUESTS_JITTER:-500} \
 		--config python:looop.gunicorn_conf

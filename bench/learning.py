@@ -118,8 +118,12 @@ def main() -> None:
     parser.add_argument("--shared", type=int, default=200, help="resources shared with the learner")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
+    # As `make serve` runs it: one request per worker process.
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--keep-alive", type=int, default=75, help="gunicorn's, in seconds")
+    parser.add_argument("--worker-connections", type=int, default=1000, help="gthread's")
     parser.add_argument(
         "--home-only",
         action="store_true",
@@ -171,7 +175,13 @@ def main() -> None:
         figures["report_first_page_in_process_ms"] = in_process[0]
 
     process, port = gunicorn(
-        url, workers=args.workers, threads=args.threads, log=ROOT / ".looop" / "bench-learning.log"
+        url,
+        workers=args.workers,
+        threads=args.threads,
+        worker_class=args.worker_class,
+        keep_alive=args.keep_alive,
+        worker_connections=args.worker_connections,
+        log=ROOT / ".looop" / "bench-learning.log",
     )
     try:
         headers = {**PROXY_HEADERS, "Cookie": learner_cookie}
@@ -210,7 +220,8 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(10)
-    figures["server"] = f"gunicorn gthread, {args.workers} workers x {args.threads} threads"
+    workers = f"{args.workers} workers x {args.threads} threads"
+    figures["server"] = f"gunicorn {args.worker_class}, {workers}"
     figures["calibration_ms"] = {"before": speed, "after": calibration_ms()}
 
     print(f"Share a 20-resource pathway with {args.people:,} people: {share_ms} ms "

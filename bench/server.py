@@ -63,6 +63,9 @@ def gunicorn(
     threads: int,
     log: Path,
     extra_env: dict[str, str] | None = None,
+    worker_class: str = "gthread",
+    keep_alive: int = 75,
+    worker_connections: int = 1000,
 ) -> tuple[subprocess.Popen, int]:
     """Start gunicorn with production settings (DEBUG off, secure cookies, SSL behind a proxy).
 
@@ -84,8 +87,9 @@ def gunicorn(
     )
     args = [
         sys.executable, "-m", "gunicorn", "looop.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-        "--keep-alive", "75", "--timeout", "60",
+        "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+        "--keep-alive", str(keep_alive), "--timeout", "60",
+        "--worker-connections", str(worker_connections),
         "--config", "python:looop.gunicorn_conf",  # metrics from all workers, as `make serve`
     ]  # fmt: skip
     process = subprocess.Popen(

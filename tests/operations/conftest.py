@@ -81,8 +81,8 @@ def start_server(*, workers: int, env: dict[str, str], name: str) -> Server:
     full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # looop.gunicorn_conf makes and removes one
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "looop.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "2",
-         "--worker-class", "gthread", "--timeout", "60",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "1",
+         "--worker-class", "sync", "--timeout", "60",
          "--config", "python:looop.gunicorn_conf"],
         cwd=ROOT, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
