@@ -39,13 +39,18 @@ def session_cookie(user) -> str:  # noqa: ANN001
     """A signed-in session for `user`, as the sign-in page would store it."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "accounts.backends.EmailPasswordBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"sessionid={session.session_key}"
+    # A browser keeps the CSRF cookie the first page set, and sends it back: without it every
+    # request would make a new secret, which no real visitor's second request does.
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"sessionid={session.session_key}; csrftoken={csrf}"
 
 
 def people(count: int):  # noqa: ANN201
