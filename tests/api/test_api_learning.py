@@ -111,7 +111,15 @@ def test_a_member_follows_a_shared_pathway_to_the_end(catalogue, starters, bob, 
 
     # Enforce order: the quiz is locked until the introduction is complete.
     quiz = catalogue.quiz.pk
-    assert bob_api.get(f"/resources/{quiz}").status_code == 404
+    locked = bob_api.get(f"/resources/{quiz}")
+    assert (locked.status_code, locked.json()) == (
+        403,
+        {
+            "status": 403,
+            "message": f"Locked: complete “{catalogue.intro.title}” first."
+            f" “{catalogue.onboarding.name}” opens its resources in order.",
+        },
+    )
     steps = bob_api.get(f"/pathways/{catalogue.onboarding.pk}").json()["steps"]
     assert [s["state"] for s in steps] == ["open", "locked"]
 
