@@ -111,6 +111,13 @@ class StepLock:
     pathway: Pathway
     after: Resource | None
 
+    @property
+    def message(self) -> str:
+        """What the locked page says, for the API's 403: the learner sees the step on its
+        pathway, so why it is closed is no secret."""
+        first = f": complete “{self.after.title}” first" if self.after else ""
+        return f"Locked{first}. “{self.pathway.name}” opens its resources in order."
+
 
 def locks_of(*, user: User, resources: list[Resource]) -> dict[uuid.UUID, StepLock]:
     """Those of `resources` (visible to `user`) that "enforce order" keeps closed for them.

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -25,6 +24,7 @@ from learning.learning_list import workspace_rows
 from learning.models import Resource
 from learning.setup import with_learning
 from looop.csp import DEFAULT_POLICY, policy_header
+from looop.urls_util import reverse_once
 
 # The resource page alone may frame the two video hosts and play MP4s from HTTPS hosts.
 RESOURCE_PAGE_CSP = policy_header(
@@ -48,17 +48,14 @@ STATUS_LABELS = {
 }
 
 
-@functools.cache
-def _url_prefixes(script_prefix: str, urlconf: str | None) -> dict[str, str]:
-    zero = str(uuid.UUID(int=0))
-    names = ("learning_resource", "learning_pathway", "learning_workspace")
-    return {name: reverse(name, args=[zero], urlconf=urlconf).removesuffix(zero) for name in names}
+LEARNER_PAGES = ("learning_resource", "learning_pathway", "learning_workspace")
 
 
 def url_prefixes() -> dict[str, str]:
-    """The learner pages' addresses up to the id, reversed once per process and URLconf:
-    the home links 50 items and the workspaces, and `reverse` costs about 0.1 ms a call."""
-    return _url_prefixes(get_script_prefix(), get_urlconf())
+    """The learner pages' addresses up to the id: the home links 50 items and the
+    workspaces, each reversed once per process (looop.urls_util.reverse_once)."""
+    zero = str(uuid.UUID(int=0))
+    return {name: reverse_once(name, zero).removesuffix(zero) for name in LEARNER_PAGES}
 
 
 def items_html(items: list[selectors.LearningItem]) -> SafeString:

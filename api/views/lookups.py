@@ -58,16 +58,10 @@ def learner_resource(user: User, resource_id: uuid.UUID) -> Resource:
     """The resource as a learner may open it (admins too, for their own progress)."""
     found = resource_access(user=user, resource_id=resource_id)
     if isinstance(found, StepLock):
-        raise PermissionDenied(locked_message(found))
+        raise PermissionDenied(found.message)
     if found is None:
         raise NotFound()
     return found
-
-
-def locked_message(lock: StepLock) -> str:
-    """The locked page's words: the learner sees the step on its pathway, so why is no secret."""
-    first = f": complete “{lock.after.title}” first" if lock.after else ""
-    return f"Locked{first}. “{lock.pathway.name}” opens its resources in order."
 
 
 def pathway_for(user: User, pathway_id: uuid.UUID) -> Pathway:
